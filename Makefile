@@ -1,0 +1,138 @@
+# xdirector: top-level Makefile. `make help` lists the targets.
+#   make            build BPF objects, skeletons, xdirectord, xdirectorctl
+#   make deps       install the Debian packages everything needs
+#   make check      deps + build + every test (prints "N passed, N failed")
+#   make demo       deps + build + the seed topology in namespaces
+#   make bench      deps + build + benchmarks
+# V=1 shows full commands. WERROR=1 (set in CI) turns warnings into errors.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ifneq ($(CI),)
+WERROR ?= 1
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags libnl-3.0 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+	   -D_GNU_SOURCE -Iheaders -Iuser -I$(BUILD) $(PKG_CFLAGS)
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
+	   -lnl-3 -lcrypto -lmicrohttpd -lm
+
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
+ifeq ($(WERROR),1)
+BPF_CFLAGS += -Werror
+endif
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS   := $(wildcard bpf/*.h headers/xdirector/*.h)
+
+USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
+USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
+USER_HDRS  := $(wildcard user/*.h user/*/*.h headers/xdirector/*.h)
+LIBXD      := $(BUILD)/libxd.a
+
+CTL_SRCS   := $(wildcard tools/xdirectorctl/*.c)
+CTL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BPFT_SRCS  := $(wildcard tests/bpf/*.c)
+BPFT_BIN   := $(BUILD)/tests/bpf_packet_tests
+TOOL_SRCS  := $(wildcard tools/bench/*.c tools/testing/*.c)
+TOOL_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
+
+.PHONY: all deps check demo bench install clean help tests
+.SECONDARY:
+
+all: $(PROGS) tests
+
+tests: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(TOOL_BINS)
+
+help:
+	@sed -n '1,8p' Makefile
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c $(USER_HDRS) $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBXD): $(USER_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/xdirectord: $(BUILD)/user/main.o $(LIBXD)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/xdirectorctl: $(CTL_OBJS) $(LIBXD)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBXD) $(USER_HDRS)
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIBXD) $(LDLIBS) -lcmocka -o $@
+
+$(BPFT_BIN): $(BPFT_SRCS) $(wildcard tests/bpf/*.h) $(LIBXD) $(BPF_SKELS)
+	$(call msg,CC-TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/bpf $(BPFT_SRCS) $(LIBXD) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tools/%: tools/%.c $(LIBXD) $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(LIBXD) $(LDLIBS) -o $@
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/netns/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tools/bench/run.sh
+
+install: all
+	install -D -m 755 $(BUILD)/xdirectord $(DESTDIR)/usr/sbin/xdirectord
+	install -D -m 755 $(BUILD)/xdirectorctl $(DESTDIR)/usr/sbin/xdirectorctl
+	install -D -m 644 docs/xdirectord.8 $(DESTDIR)/usr/share/man/man8/xdirectord.8
+	install -D -m 644 docs/xdirectorctl.8 $(DESTDIR)/usr/share/man/man8/xdirectorctl.8
+
+clean:
+	rm -rf $(BUILD)

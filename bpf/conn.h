@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Connection tracking: TCP state as IPVS tracks it, idle timeouts per
+ * state, and the per-real active/inactive counts. The rule for the counts:
+ * whoever creates, replaces or deletes an entry adjusts them, exactly once.
+ */
+#ifndef XD_BPF_CONN_H
+#define XD_BPF_CONN_H
+
+#include "maps.h"
+#include "parse.h"
+
+#define NSEC_PER_SEC		1000000000ULL
+/* last_seen is refreshed at most this often: fewer writes to shared lines */
+#define XD_TOUCH_NS		(NSEC_PER_SEC / 2)
+
+static __always_inline __u64 state_timeout(__u32 state)
+{
+	__u32 zero = 0;
+	struct xd_params *p = bpf_map_lookup_elem(&params, &zero);
+
+	if (state >= XD_STATE_MAX)
+		return 0;
+	if (p && p->timeout_ns[state])
+		return p->timeout_ns[state];
+	/* Defaults of IPVS, used until the daemon writes its own. */
+	switch (state) {
+	case XD_TCP_SYN_RECV:		return 60 * NSEC_PER_SEC;
+	case XD_TCP_ESTABLISHED:	return 900 * NSEC_PER_SEC;
+	case XD_TCP_FIN_WAIT:		return 120 * NSEC_PER_SEC;
+	case XD_TCP_TIME_WAIT:		return 120 * NSEC_PER_SEC;
+	case XD_TCP_CLOSE:		return 10 * NSEC_PER_SEC;
+	case XD_UDP:			return 300 * NSEC_PER_SEC;
+	default:			return 2 * NSEC_PER_SEC;
+	}
+}
+
+static __always_inline int conn_expired(const struct xd_conn *c, __u64 now)
+{
+	return now - c->last_seen_ns > state_timeout(c->state);
+}
+
+static __always_inline int state_is_active(__u32 state)
+{
+	return state == XD_TCP_ESTABLISHED;
+}
+
+/* Move one connection of real_id from old_state to new_state in the
+ * counts; XD_TCP_NONE on either side means "not counted". */
+static __always_inline void real_conns_move(__u32 real_id, __u32 old_state,
+					    __u32 new_state)
+{
+	struct xd_real_conns *rc;
+
+	if (old_state == new_state)
+		return;
+	if (old_state != XD_TCP_NONE && new_state != XD_TCP_NONE &&
+	    state_is_active(old_state) == state_is_active(new_state))
+		return;
+	rc = bpf_map_lookup_elem(&real_conns, &real_id);
+	if (!rc)
+		return;
+	if (old_state != XD_TCP_NONE) {
+		if (state_is_active(old_state))
+			__sync_fetch_and_add(&rc->active, -1);
+		else
+			__sync_fetch_and_add(&rc->inactive, -1);
+	}
+	if (new_state != XD_TCP_NONE) {
+		if (state_is_active(new_state))
+			__sync_fetch_and_add(&rc->active, 1);
+		else
+			__sync_fetch_and_add(&rc->inactive, 1);
+	}
+}
+
+/*
+ * The state a TCP segment moves the connection to. from_client tells the
+ * direction. Both FINs seen -> TIME_WAIT; one FIN -> FIN_WAIT; the
+ * client's ACK of the handshake -> ESTABLISHED; RST -> CLOSE.
+ */
+static __always_inline __u8 tcp_next_state(struct xd_conn *c, __u8 tcp_flags,
+					   int from_client)
+{
+	__u8 state = c->state;
+
+	if (tcp_flags & TCPF_RST)
+		return XD_TCP_CLOSE;
+	if (state == XD_TCP_CLOSE || state == XD_TCP_TIME_WAIT)
+		return state;
+	if (tcp_flags & TCPF_FIN)
+		c->flags |= from_client ? XD_CONN_F_FIN_IN : XD_CONN_F_FIN_OUT;
+	if ((c->flags & (XD_CONN_F_FIN_IN | XD_CONN_F_FIN_OUT)) ==
+	    (XD_CONN_F_FIN_IN | XD_CONN_F_FIN_OUT))
+		return XD_TCP_TIME_WAIT;
+	if (c->flags & (XD_CONN_F_FIN_IN | XD_CONN_F_FIN_OUT))
+		return XD_TCP_FIN_WAIT;
+	if (state == XD_TCP_SYN_RECV && from_client &&
+	    (tcp_flags & (TCPF_SYN | TCPF_ACK)) == TCPF_ACK)
+		return XD_TCP_ESTABLISHED;
+	return state;
+}
+
+/* Apply a packet to an existing connection: state, counts, last_seen. */
+static __always_inline void conn_touch(struct xd_conn *c, struct pkt *p,
+				       int from_client, __u64 now)
+{
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (TCPF_FIN | TCPF_RST) ||
+	     c->state == XD_TCP_SYN_RECV)) {
+		__u8 next = tcp_next_state(c, p->tcp_flags, from_client);
+
+		if (next != c->state) {
+			real_conns_move(c->real_id, c->state, next);
+			c->state = next;
+			c->last_seen_ns = now;
+			return;
+		}
+	}
+	if (now - c->last_seen_ns > XD_TOUCH_NS)
+		c->last_seen_ns = now;
+}
+
+#endif

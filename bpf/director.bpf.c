@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdirector datapath: NAT load balancing for IPv4 TCP and UDP.
+ *
+ * A packet's journey:
+ *   external side  client -> VIP:vport   look up the service, then the
+ *                  connection; a new flow is scheduled to a real server;
+ *                  the destination is rewritten to real:rport and the
+ *                  packet routed out towards the real server.
+ *   internal side  real:rport -> client  look up the reply entry; the
+ *                  source is rewritten back to VIP:vport and the packet
+ *                  routed out towards the client.
+ * Anything else goes to the kernel untouched.
+ *
+ * The same core is compiled for XDP (xdp_*) and for TC (tc_*), so the two
+ * attach modes cannot drift apart: `tc` is a constant in each entry point
+ * and the compiler keeps only that mode's branch.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include <xdirector/datapath.h>
+#include "maps.h"
+#include "parse.h"
+#include "conn.h"
+#include "sched.h"
+#include "nat.h"
+#include "stats.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+enum {
+	SIDE_EXT = 1,	/* look for client -> VIP */
+	SIDE_INT = 2,	/* look for real -> client */
+};
+
+#define XD_NOT_OURS	(-1)
+
+static __always_inline int is_new_flow_syn(const struct pkt *p)
+{
+	return (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
+}
+
+static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
+				    const struct xd_conn_key *ck, __u32 real_id,
+				    const struct xd_real *real, __u8 state,
+				    __u64 now)
+{
+	struct xd_conn c = {
+		.raddr = real->addr,
+		.rport = real->port,
+		.state = state,
+		.real_id = real_id,
+		.svc_id = svc->id,
+		.last_seen_ns = now,
+	};
+	struct xd_reply_key rk = {
+		.saddr = real->addr,
+		.daddr = ck->saddr,
+		.sport = real->port,
+		.dport = ck->sport,
+		.proto = ck->proto,
+	};
+	struct xd_reply rv = {
+		.vip = ck->daddr,
+		.vport = ck->dport,
+	};
+
+	if (bpf_map_update_elem(&reply_table, &rk, &rv, BPF_ANY))
+		return -1;
+	if (bpf_map_update_elem(&conn_table, ck, &c, BPF_ANY)) {
+		bpf_map_delete_elem(&reply_table, &rk);
+		return -1;
+	}
+	real_conns_move(real_id, XD_TCP_NONE, state);
+	return 0;
+}
+
+/* client -> VIP. Returns an xd_action, or XD_NOT_OURS. */
+static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
+					 __u32 ifindex, struct nat_result *res)
+{
+	struct xd_svc_key sk = {
+		.vip = p->iph->daddr,
+		.port = p->dport,
+		.proto = p->proto,
+	};
+	struct xd_conn_key ck = {
+		.saddr = p->iph->saddr,
+		.daddr = p->iph->daddr,
+		.sport = p->sport,
+		.dport = p->dport,
+		.proto = p->proto,
+	};
+	struct xd_real *real;
+	struct xd_svc *svc;
+	struct xd_conn *c;
+	__u8 state;
+	__u32 id;
+	__u64 now;
+	int act;
+
+	svc = bpf_map_lookup_elem(&services, &sk);
+	if (!svc)
+		return XD_NOT_OURS;
+
+	now = bpf_ktime_get_coarse_ns();
+	c = bpf_map_lookup_elem(&conn_table, &ck);
+	if (c) {
+		int reopen = p->proto == IPPROTO_TCP && is_new_flow_syn(p) &&
+			     (c->state == XD_TCP_CLOSE ||
+			      c->state == XD_TCP_TIME_WAIT);
+
+		if (c->state == XD_TCP_NONE || reopen || conn_expired(c, now)) {
+			/* Dead entry: uncount it once; it is replaced below. */
+			real_conns_move(c->real_id, c->state, XD_TCP_NONE);
+			c->state = XD_TCP_NONE;
+		} else {
+			id = c->real_id;
+			real = bpf_map_lookup_elem(&reals, &id);
+			if (!real || !(real->flags & XD_REAL_F_IN_USE) ||
+			    real->addr != c->raddr || real->port != c->rport) {
+				res->reason = XD_DROP_REAL_GONE;
+				count_svc_drop(svc->id);
+				return XD_ACT_DROP;
+			}
+			conn_touch(c, p, 1, now);
+			count_svc_real(c->svc_id, id, p->len, 0, 0);
+			act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport,
+					    ifindex, res);
+			if (res->reason == 0)
+				res->reason = XD_FWD_ESTABLISHED;
+			return act;
+		}
+	}
+
+	state = XD_UDP;
+	if (p->proto == IPPROTO_TCP) {
+		state = XD_TCP_SYN_RECV;
+		if (!is_new_flow_syn(p)) {
+			/* With a hash scheduler the lost entry maps back to the
+			 * same real server; otherwise, as IPVS, drop it. */
+			if (svc->sched != XD_SCHED_SH && svc->sched != XD_SCHED_MH) {
+				res->reason = XD_DROP_NO_CONN;
+				count_svc_drop(svc->id);
+				return XD_ACT_DROP;
+			}
+			state = XD_TCP_ESTABLISHED;
+		}
+	}
+	if (svc->flags & XD_SVC_F_LOCAL) {
+		res->reason = XD_PASS_LOCAL;
+		return XD_ACT_PASS;
+	}
+	id = sched_pick(svc, ck.saddr, ck.sport, &real);
+	if (id == XD_NO_REAL) {
+		res->reason = XD_DROP_NO_REAL;
+		count_svc_drop(svc->id);
+		return XD_ACT_DROP;
+	}
+	if (new_conn(p, svc, &ck, id, real, state, now)) {
+		res->reason = XD_DROP_CONN_FULL;
+		count_svc_drop(svc->id);
+		return XD_ACT_DROP;
+	}
+	count_svc_real(svc->id, id, p->len, 0, 1);
+	act = nat_and_route(ctx, tc, p, NAT_DST, real->addr, real->port, ifindex,
+			    res);
+	if (res->reason == 0)
+		res->reason = XD_FWD_NEW;
+	return act;
+}
+
+/* real -> client. Returns an xd_action, or XD_NOT_OURS. */
+static __always_inline int handle_from_real(void *ctx, const int tc,
+					    struct pkt *p, __u32 ifindex,
+					    struct nat_result *res)
+{
+	struct xd_reply_key rk = {
+		.saddr = p->iph->saddr,
+		.daddr = p->iph->daddr,
+		.sport = p->sport,
+		.dport = p->dport,
+		.proto = p->proto,
+	};
+	struct xd_conn_key ck;
+	struct xd_reply *rv;
+	struct xd_conn *c;
+	__u64 now;
+	int act;
+
+	rv = bpf_map_lookup_elem(&reply_table, &rk);
+	if (!rv)
+		return XD_NOT_OURS;
+	ck = (struct xd_conn_key){
+		.saddr = rk.daddr,
+		.daddr = rv->vip,
+		.sport = rk.dport,
+		.dport = rv->vport,
+		.proto = rk.proto,
+	};
+	now = bpf_ktime_get_coarse_ns();
+	c = bpf_map_lookup_elem(&conn_table, &ck);
+	if (!c || c->state == XD_TCP_NONE || c->raddr != rk.saddr ||
+	    c->rport != rk.sport || conn_expired(c, now)) {
+		/* A reply to a NAT flow that is gone: never leak the real
+		 * server's address to the client. */
+		res->reason = XD_DROP_NO_CONN;
+		return XD_ACT_DROP;
+	}
+	conn_touch(c, p, 0, now);
+	count_svc_real(c->svc_id, c->real_id, p->len, 1, 0);
+	act = nat_and_route(ctx, tc, p, NAT_SRC, rv->vip, rv->vport, ifindex, res);
+	if (res->reason == 0)
+		res->reason = XD_FWD_REPLY;
+	return act;
+}
+
+static __always_inline int is_vip(__be32 addr)
+{
+	return bpf_map_lookup_elem(&vips, &addr) != NULL;
+}
+
+/* The whole decision for one packet: an xd_action and a reason. */
+static __always_inline int director(void *ctx, const int tc, struct pkt *p,
+				    __u32 ifindex, const int sides,
+				    struct nat_result *res)
+{
+	int act = XD_NOT_OURS;
+
+	switch (parse_packet(p)) {
+	case PARSE_OK:
+		break;
+	case PARSE_NOT_IPV4:
+		res->reason = XD_PASS_NOT_IP;
+		return XD_ACT_PASS;
+	case PARSE_BAD_IP:
+		res->reason = XD_PASS_MALFORMED_IP;
+		return XD_ACT_PASS;
+	case PARSE_FRAGMENT:
+		/* Only the first fragment has ports; we do not reassemble. */
+		if ((sides & SIDE_EXT) && is_vip(p->iph->daddr)) {
+			res->reason = XD_DROP_FRAGMENT;
+			return XD_ACT_DROP;
+		}
+		res->reason = XD_PASS_NOT_OURS;
+		return XD_ACT_PASS;
+	case PARSE_L4_TRUNCATED:
+		if ((sides & SIDE_EXT) && is_vip(p->iph->daddr)) {
+			res->reason = XD_DROP_TRUNCATED;
+			return XD_ACT_DROP;
+		}
+		res->reason = XD_PASS_NOT_OURS;
+		return XD_ACT_PASS;
+	default:
+		res->reason = XD_PASS_NOT_OURS;
+		return XD_ACT_PASS;
+	}
+
+	if (p->proto == IPPROTO_ICMP) {
+		res->reason = XD_PASS_ICMP;
+		return XD_ACT_PASS;
+	}
+	if (sides & SIDE_EXT)
+		act = handle_to_vip(ctx, tc, p, ifindex, res);
+	if (act == XD_NOT_OURS && (sides & SIDE_INT))
+		act = handle_from_real(ctx, tc, p, ifindex, res);
+	if (act == XD_NOT_OURS) {
+		res->reason = XD_PASS_NOT_OURS;
+		return XD_ACT_PASS;
+	}
+	return act;
+}
+
+static __always_inline int run_xdp(struct xdp_md *ctx, const int sides)
+{
+	struct nat_result res = {};
+	struct pkt p = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+	};
+	int act;
+
+	p.len = p.data_end - p.data;
+	act = director(ctx, 0, &p, ctx->ingress_ifindex, sides, &res);
+	count_reason(res.reason, p.len);
+	switch (act) {
+	case XD_ACT_REDIRECT:
+		return bpf_redirect(res.ifindex, 0);
+	case XD_ACT_TX:
+		return XDP_TX;
+	case XD_ACT_DROP:
+		return XDP_DROP;
+	default:
+		return XDP_PASS;
+	}
+}
+
+static __always_inline int run_tc(struct __sk_buff *skb, const int sides)
+{
+	struct nat_result res = {};
+	struct pkt p;
+	int act;
+
+	/* Headers we may touch must be in the linear part. */
+	if (skb->data_end - skb->data < 14 + 60 + 20)
+		bpf_skb_pull_data(skb, 14 + 60 + 20);
+	p = (struct pkt){
+		.data = (void *)(long)skb->data,
+		.data_end = (void *)(long)skb->data_end,
+		.len = skb->len,
+	};
+	act = director(skb, 1, &p, skb->ingress_ifindex, sides, &res);
+	count_reason(res.reason, skb->len);
+	switch (act) {
+	case XD_ACT_REDIRECT:
+		return bpf_redirect(res.ifindex, 0);
+	case XD_ACT_REDIRECT_NEIGH:
+		return bpf_redirect_neigh(res.ifindex, &res.nh, sizeof(res.nh), 0);
+	case XD_ACT_TX:
+		return bpf_redirect(res.ifindex, 0);
+	case XD_ACT_DROP:
+		return TC_ACT_SHOT;
+	default:
+		return TC_ACT_OK;
+	}
+}
+
+SEC("xdp")
+int xdp_ext(struct xdp_md *ctx)
+{
+	return run_xdp(ctx, SIDE_EXT);
+}
+
+SEC("xdp")
+int xdp_int(struct xdp_md *ctx)
+{
+	return run_xdp(ctx, SIDE_INT);
+}
+
+SEC("xdp")
+int xdp_both(struct xdp_md *ctx)
+{
+	return run_xdp(ctx, SIDE_EXT | SIDE_INT);
+}
+
+SEC("tc")
+int tc_ext(struct __sk_buff *skb)
+{
+	return run_tc(skb, SIDE_EXT);
+}
+
+SEC("tc")
+int tc_int(struct __sk_buff *skb)
+{
+	return run_tc(skb, SIDE_INT);
+}
+
+SEC("tc")
+int tc_both(struct __sk_buff *skb)
+{
+	return run_tc(skb, SIDE_EXT | SIDE_INT);
+}

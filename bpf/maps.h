@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Every map of the datapath. All pinned by name under the instance's
+ * bpffs directory so a restarted daemon finds the same tables. */
+#ifndef XD_BPF_MAPS_H
+#define XD_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdirector/datapath.h>
+
+/* (VIP, port, proto) -> service */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XD_MAX_SERVICES);
+	__type(key, struct xd_svc_key);
+	__type(value, struct xd_svc);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} services SEC(".maps");
+
+/* VIP -> number of services on it; lets us claim fragments to a VIP. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XD_MAX_SERVICES);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XD_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct xd_svc_reals);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} svc_reals SEC(".maps");
+
+/* Scheduler rings: XD_RING_SIZE slots per service, each a real id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XD_MAX_SERVICES * XD_RING_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* written in bulk by the daemon */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sched_ring SEC(".maps");
+
+/* Round-robin position per service, per CPU: no shared cache line. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XD_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} rr_cursor SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XD_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct xd_real);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} reals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XD_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct xd_real_conns);
+	/* mmapped by the daemon, which adjusts counts with atomics too */
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} real_conns SEC(".maps");
+
+/* Sized at load time from --conn-max. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XD_DEFAULT_CONN_MAX);
+	__type(key, struct xd_conn_key);
+	__type(value, struct xd_conn);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} conn_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XD_DEFAULT_CONN_MAX);
+	__type(key, struct xd_reply_key);
+	__type(value, struct xd_reply);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} reply_table SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xd_params);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} params SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XD_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct xd_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} svc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XD_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct xd_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} real_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XD_REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct xd_reason_count);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} reason_stats SEC(".maps");
+
+#endif

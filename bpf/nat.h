@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Rewriting a packet to or from a real server, and sending it on.
+ *
+ * The route is looked up first (bpf_fib_lookup), so a packet we cannot
+ * route is dropped untouched. Then addresses, port, TTL and checksums are
+ * rewritten. XDP writes the packet directly and updates checksums by hand;
+ * TC goes through the skb checksum helpers, which also handle packets a
+ * local stack sent with CHECKSUM_PARTIAL (veth, loopback-like devices).
+ */
+#ifndef XD_BPF_NAT_H
+#define XD_BPF_NAT_H
+
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <stddef.h>
+
+#include "parse.h"
+#include "csum.h"
+#include "stats.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+
+enum nat_dir {
+	NAT_DST,	/* client -> VIP becomes client -> real */
+	NAT_SRC,	/* real -> client becomes VIP -> client */
+};
+
+/* What the caller should do with the packet. */
+enum xd_action {
+	XD_ACT_PASS = 0,
+	XD_ACT_DROP,
+	XD_ACT_REDIRECT,	/* to out_ifindex; MACs already rewritten */
+	XD_ACT_TX,		/* out the way it came */
+	XD_ACT_REDIRECT_NEIGH,	/* TC only: kernel resolves the next hop */
+};
+
+struct nat_result {
+	__u32 ifindex;		/* egress */
+	__u32 reason;		/* enum xd_reason */
+	struct bpf_redir_neigh nh;
+};
+
+static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
+					   __be32 new_addr, __be16 new_port)
+{
+	struct iphdr *iph = p->iph;
+	__be32 old_addr;
+	__be16 old_port, *port;
+	__u16 *check, old_ttl_word, new_ttl_word;
+	__u32 sum;
+
+	if ((void *)(iph + 1) > p->data_end)
+		return -1;
+	old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
+	old_ttl_word = *(__u16 *)&iph->ttl;
+	if (dir == NAT_DST)
+		iph->daddr = new_addr;
+	else
+		iph->saddr = new_addr;
+	iph->ttl--;
+	new_ttl_word = *(__u16 *)&iph->ttl;
+	sum = csum_begin(iph->check);
+	sum = csum_sub_add32(sum, old_addr, new_addr);
+	sum = csum_sub_add16(sum, old_ttl_word, new_ttl_word);
+	iph->check = csum_end(sum);
+
+	if (p->proto == IPPROTO_TCP) {
+		struct tcphdr *th = p->l4;
+
+		if ((void *)(th + 1) > p->data_end)
+			return -1;
+		port = dir == NAT_DST ? &th->dest : &th->source;
+		check = &th->check;
+	} else {
+		struct udphdr *uh = p->l4;
+
+		if ((void *)(uh + 1) > p->data_end)
+			return -1;
+		port = dir == NAT_DST ? &uh->dest : &uh->source;
+		check = &uh->check;
+	}
+	old_port = *port;
+	*port = new_port;
+	/* UDP without a checksum stays without one. */
+	if (p->proto == IPPROTO_UDP && *check == 0)
+		return 0;
+	sum = csum_begin(*check);
+	sum = csum_sub_add32(sum, old_addr, new_addr);
+	sum = csum_sub_add16(sum, old_port, new_port);
+	*check = csum_end(sum);
+	if (p->proto == IPPROTO_UDP && *check == 0)
+		*check = 0xffff;
+	return 0;
+}
+
+static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
+					  enum nat_dir dir, __be32 new_addr,
+					  __be16 new_port)
+{
+	__u32 addr_off = p->l3_off + (dir == NAT_DST ?
+		offsetof(struct iphdr, daddr) : offsetof(struct iphdr, saddr));
+	__u32 ttl_off = p->l3_off + offsetof(struct iphdr, ttl);
+	__u32 ip_csum_off = p->l3_off + offsetof(struct iphdr, check);
+	__u32 port_off, l4_csum_off, l4_flags = 0;
+	__u16 old_ttl_word, new_ttl_word;
+	__be32 old_addr;
+	__be16 old_port;
+	struct iphdr *iph = p->iph;
+
+	if ((void *)(iph + 1) > p->data_end)
+		return -1;
+	old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
+	old_ttl_word = *(__u16 *)&iph->ttl;
+	new_ttl_word = old_ttl_word;
+	((__u8 *)&new_ttl_word)[0]--;
+	old_port = dir == NAT_DST ? p->dport : p->sport;
+	if (p->proto == IPPROTO_TCP) {
+		port_off = p->l4_off + (dir == NAT_DST ?
+			offsetof(struct tcphdr, dest) : offsetof(struct tcphdr, source));
+		l4_csum_off = p->l4_off + offsetof(struct tcphdr, check);
+	} else {
+		port_off = p->l4_off + (dir == NAT_DST ?
+			offsetof(struct udphdr, dest) : offsetof(struct udphdr, source));
+		l4_csum_off = p->l4_off + offsetof(struct udphdr, check);
+		l4_flags = BPF_F_MARK_MANGLED_0;
+	}
+
+	/* Checksums first, from the old values; then the new bytes. */
+	if (bpf_l4_csum_replace(skb, l4_csum_off, old_addr, new_addr,
+				l4_flags | BPF_F_PSEUDO_HDR | sizeof(new_addr)))
+		return -1;
+	if (bpf_l4_csum_replace(skb, l4_csum_off, old_port, new_port,
+				l4_flags | sizeof(new_port)))
+		return -1;
+	if (bpf_l3_csum_replace(skb, ip_csum_off, old_addr, new_addr,
+				sizeof(new_addr)))
+		return -1;
+	if (bpf_l3_csum_replace(skb, ip_csum_off, old_ttl_word, new_ttl_word,
+				sizeof(new_ttl_word)))
+		return -1;
+	if (bpf_skb_store_bytes(skb, addr_off, &new_addr, sizeof(new_addr), 0) ||
+	    bpf_skb_store_bytes(skb, port_off, &new_port, sizeof(new_port), 0) ||
+	    bpf_skb_store_bytes(skb, ttl_off, &new_ttl_word, sizeof(new_ttl_word), 0))
+		return -1;
+	return 0;
+}
+
+/*
+ * Route, rewrite and decide. For NAT_DST the packet goes to new_addr; for
+ * NAT_SRC it comes from new_addr. Returns an enum xd_action; res->reason
+ * says why.
+ */
+static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
+					 enum nat_dir dir, __be32 new_addr,
+					 __be16 new_port, __u32 in_ifindex,
+					 struct nat_result *res)
+{
+	struct bpf_fib_lookup fib = {};
+	struct iphdr *iph = p->iph;
+	int rc;
+
+	if ((void *)(iph + 1) > p->data_end) {
+		res->reason = XD_DROP_TRUNCATED;
+		return XD_ACT_DROP;
+	}
+	if (iph->ttl <= 1) {
+		res->reason = XD_DROP_TTL;
+		return XD_ACT_DROP;
+	}
+	fib.family = AF_INET;
+	fib.tos = iph->tos;
+	fib.l4_protocol = iph->protocol;
+	fib.tot_len = bpf_ntohs(iph->tot_len);
+	fib.ipv4_src = dir == NAT_SRC ? new_addr : iph->saddr;
+	fib.ipv4_dst = dir == NAT_DST ? new_addr : iph->daddr;
+	fib.sport = dir == NAT_SRC ? new_port : p->sport;
+	fib.dport = dir == NAT_DST ? new_port : p->dport;
+	fib.ifindex = in_ifindex;
+
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
+		res->reason = XD_DROP_FIB;
+		return XD_ACT_DROP;
+	}
+	/* Without a neighbour, XDP can only hand a destination-rewritten
+	 * packet to the kernel's forwarding path; a source-rewritten one
+	 * would carry our own address and be refused as martian. */
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && !tc && dir == NAT_SRC) {
+		res->reason = XD_DROP_NO_NEIGH;
+		return XD_ACT_DROP;
+	}
+
+	if (tc) {
+		if (nat_rewrite_tc(ctx, p, dir, new_addr, new_port)) {
+			res->reason = XD_DROP_TRUNCATED;
+			return XD_ACT_DROP;
+		}
+	} else if (nat_rewrite_xdp(p, dir, new_addr, new_port)) {
+		res->reason = XD_DROP_TRUNCATED;
+		return XD_ACT_DROP;
+	}
+
+	res->ifindex = fib.ifindex;
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
+		res->reason = XD_PASS_NO_NEIGH;
+		if (!tc)
+			return XD_ACT_PASS;
+		res->nh.nh_family = AF_INET;
+		res->nh.ipv4_nh = fib.ipv4_dst;
+		return XD_ACT_REDIRECT_NEIGH;
+	}
+
+	if (tc) {
+		if (bpf_skb_store_bytes(ctx, 0, fib.dmac, ETH_ALEN, 0) ||
+		    bpf_skb_store_bytes(ctx, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
+			res->reason = XD_DROP_TRUNCATED;
+			return XD_ACT_DROP;
+		}
+	} else {
+		struct ethhdr *eth = p->data;
+
+		if ((void *)(eth + 1) > p->data_end) {
+			res->reason = XD_DROP_TRUNCATED;
+			return XD_ACT_DROP;
+		}
+		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+		if (fib.ifindex == in_ifindex)
+			return XD_ACT_TX;
+	}
+	return XD_ACT_REDIRECT;
+}
+
+#endif

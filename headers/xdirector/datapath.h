@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Shared between the BPF datapath and userspace: map keys and values,
+ * enums and limits. Only fixed-width types; no kernel-only headers.
+ * All addresses and ports are in network byte order.
+ */
+#ifndef XDIRECTOR_DATAPATH_H
+#define XDIRECTOR_DATAPATH_H
+
+#include <linux/types.h>
+
+/* Limits. Map sizes that depend on them are fixed at load time. */
+#define XD_MAX_SERVICES		1024
+#define XD_MAX_REALS		16384	/* real-server slots, all services */
+#define XD_MAX_REALS_PER_SVC	128
+#define XD_RING_SIZE		4093	/* scheduler slots per service (prime) */
+#define XD_DEFAULT_CONN_MAX	1048576
+#define XD_MAX_IFACES		64
+
+/* A virtual service: destination the client uses. */
+struct xd_svc_key {
+	__be32 vip;
+	__be16 port;
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+enum xd_sched {
+	XD_SCHED_RR = 0,
+	XD_SCHED_WRR,
+	XD_SCHED_LC,
+	XD_SCHED_WLC,
+	XD_SCHED_SH,
+	XD_SCHED_MH,
+	XD_SCHED_MAX,
+};
+
+/* xd_svc.flags */
+#define XD_SVC_F_HASH_PORT	(1u << 0) /* sh/mh: hash source port too */
+#define XD_SVC_F_LOCAL		(1u << 1) /* fallback on the director itself:
+					   * new flows go to the local stack */
+
+struct xd_svc {
+	__u32 id;		/* index into per-service arrays */
+	__u32 sched;		/* enum xd_sched */
+	__u32 flags;
+	__u32 ring_len;		/* used slots of this service's ring */
+	__u32 nreals;		/* used entries of xd_svc_reals.ids */
+	__u32 pad;
+};
+
+/* Reals of one service, for lc/wlc which compare every candidate. */
+struct xd_svc_reals {
+	__u32 ids[XD_MAX_REALS_PER_SVC];
+};
+
+/* xd_real.flags */
+#define XD_REAL_F_IN_USE	(1u << 0)
+
+struct xd_real {
+	__be32 addr;
+	__be16 port;
+	__u16 flags;
+	__u32 weight;		/* 0: quiescent, no new connections */
+	__u32 svc_id;
+};
+
+/* Connection counts per real, updated on state changes (not per packet). */
+struct xd_real_conns {
+	__s64 active;		/* TCP ESTABLISHED */
+	__s64 inactive;		/* every other state, and UDP */
+};
+
+/* Connection table key: the client's view (client -> VIP). */
+struct xd_conn_key {
+	__be32 saddr;		/* client */
+	__be32 daddr;		/* VIP */
+	__be16 sport;
+	__be16 dport;		/* virtual port */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+enum xd_tcp_state {
+	XD_TCP_NONE = 0,
+	XD_TCP_SYN_RECV,
+	XD_TCP_ESTABLISHED,
+	XD_TCP_FIN_WAIT,
+	XD_TCP_TIME_WAIT,
+	XD_TCP_CLOSE,
+	XD_UDP,			/* UDP "connections" have one state */
+	XD_STATE_MAX,
+};
+
+/* xd_conn.flags */
+#define XD_CONN_F_FIN_IN	(1u << 0) /* client sent FIN */
+#define XD_CONN_F_FIN_OUT	(1u << 1) /* real server sent FIN */
+#define XD_CONN_F_SYNCED	(1u << 2) /* installed from the peer */
+
+struct xd_conn {
+	__be32 raddr;		/* real server */
+	__be16 rport;
+	__u8 state;		/* enum xd_tcp_state */
+	__u8 flags;
+	__u32 real_id;
+	__u32 svc_id;
+	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of the last packet */
+};
+
+/* Reply-direction key: what the real server sends (real -> client). */
+struct xd_reply_key {
+	__be32 saddr;		/* real server */
+	__be32 daddr;		/* client */
+	__be16 sport;		/* real port */
+	__be16 dport;		/* client port */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct xd_reply {
+	__be32 vip;
+	__be16 vport;
+	__u16 pad;
+};
+
+/* Runtime parameters, one entry of an array map. */
+struct xd_params {
+	__u64 timeout_ns[XD_STATE_MAX];	/* idle timeout per state */
+	__u32 conn_max;
+	__u32 pad;
+};
+
+/* Per-CPU counters per service and per real. */
+struct xd_counters {
+	__u64 pkts_in;		/* client -> real */
+	__u64 bytes_in;
+	__u64 pkts_out;		/* real -> client */
+	__u64 bytes_out;
+	__u64 conns;		/* connections scheduled */
+	__u64 drops;		/* packets for it that were dropped */
+};
+
+/*
+ * Why a packet left the datapath the way it did. Every verdict other than
+ * a successful forward is counted under one of these (per-CPU array).
+ */
+enum xd_reason {
+	XD_FWD_NEW = 0,		/* new flow scheduled and forwarded */
+	XD_FWD_ESTABLISHED,	/* matched a connection, forwarded */
+	XD_FWD_REPLY,		/* reply un-NATed and forwarded */
+	XD_PASS_NOT_IP,		/* ARP, IPv6, other ethertypes */
+	XD_PASS_NOT_OURS,	/* IPv4 not for a service / not a reply */
+	XD_PASS_MALFORMED_IP,	/* bad IPv4 header: the kernel judges it */
+	XD_PASS_LOCAL,		/* service falls back to the local stack */
+	XD_PASS_NO_NEIGH,	/* rewritten; kernel resolves the next hop */
+	XD_PASS_ICMP,		/* ICMP, not tied to a connection */
+	XD_DROP_TRUNCATED,	/* ours, but L4 header cut short */
+	XD_DROP_FRAGMENT,	/* IPv4 fragment to a service */
+	XD_DROP_NO_CONN,	/* TCP non-SYN without connection state */
+	XD_DROP_NO_REAL,	/* no real server can take a new flow */
+	XD_DROP_FIB,		/* no route to the real server / client */
+	XD_DROP_TTL,		/* TTL would expire */
+	XD_DROP_CONN_FULL,	/* connection table update failed */
+	XD_DROP_NO_NEIGH,	/* reply: next hop unresolved (XDP mode) */
+	XD_DROP_REAL_GONE,	/* connection's real server was removed */
+	XD_REASON_MAX,
+};
+
+struct xd_reason_count {
+	__u64 pkts;
+	__u64 bytes;
+};
+
+/* Names of pinned objects under the instance's bpffs directory. */
+#define XD_PIN_MAPS_SUBDIR	"maps"
+#define XD_PIN_LINKS_SUBDIR	"links"
+
+#endif /* XDIRECTOR_DATAPATH_H */

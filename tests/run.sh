@@ -1,0 +1,123 @@
+#!/bin/sh
+# Run every test and print one summary CI can read.
+#
+#   sh tests/run.sh [unit|bpf|netns ...]     default: all three groups
+#   TESTS=pattern sh tests/run.sh            only tests whose name contains
+#                                            pattern (shell glob, e.g. conf*)
+#
+# Groups, in order:
+#   unit   build/tests/test_*          cmocka, TAP output ("ok N - name")
+#   bpf    build/tests/bpf_packet_tests cmocka, needs root
+#   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
+# Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
+# timeout) without printing "not ok" counts as one failure named after it,
+# and so does one that prints no result at all. The last line is
+# "N passed, N failed"; the exit status is 0 only if nothing failed and
+# something passed.
+
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+TIMEOUT=${TEST_TIMEOUT:-600}
+RUN_GROUPS=${*:-unit bpf netns}
+export CMOCKA_MESSAGE_OUTPUT=TAP
+TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+passed=0
+failed=0
+: >"$TMP/failures"
+
+selected() {
+	[ -z "${TESTS:-}" ] && return 0
+	case "$1" in
+	*$TESTS*) return 0 ;;
+	esac
+	return 1
+}
+
+# run_one NAME CMD...: run with a time limit, echo output as it comes,
+# then count the result lines.
+run_one() {
+	name=$1; shift
+	echo "# --- $name"
+	start=$(date +%s)
+	{
+		timeout -k 10 "$TIMEOUT" "$@" </dev/null 2>&1
+		echo $? >"$TMP/rc"
+	} | tee "$TMP/out"
+	rc=$(cat "$TMP/rc")
+	ok=$(grep -cE '^ok( |$)' "$TMP/out")
+	nok=$(grep -cE '^not ok( |$)' "$TMP/out")
+	grep -E '^not ok( |$)' "$TMP/out" | sed "s|^|$name: |" >>"$TMP/failures"
+	if [ "$rc" != 0 ] && [ "$nok" = 0 ]; then
+		case $rc in
+		124|137) why="timed out after ${TIMEOUT}s" ;;
+		129|13[0-9]|1[4-9][0-9]) why="killed by signal $((rc - 128))" ;;
+		*) why="exit status $rc" ;;
+		esac
+		echo "not ok - $name [$why]"
+		echo "$name: not ok - $name [$why]" >>"$TMP/failures"
+		nok=1
+	elif [ "$ok" = 0 ] && [ "$nok" = 0 ]; then
+		echo "not ok - $name [no test result printed]"
+		echo "$name: not ok - $name [no test result printed]" \
+			>>"$TMP/failures"
+		nok=1
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+	echo "# $name: $ok passed, $nok failed, $(($(date +%s) - start)) s"
+}
+
+run_unit() {
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		selected "$(basename "$t")" || continue
+		run_one "$(basename "$t")" "$t"
+	done
+}
+
+run_bpf() {
+	t=$BUILD/tests/bpf_packet_tests
+	[ -x "$t" ] || return 0
+	selected bpf_packet_tests || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "not ok - bpf_packet_tests [needs root]"
+		echo "bpf_packet_tests: not ok [needs root]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	run_one bpf_packet_tests "$t"
+}
+
+run_netns() {
+	for t in tests/netns/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		if [ "$(id -u)" != 0 ]; then
+			echo "not ok - $(basename "$t" .sh) [needs root]"
+			echo "$t: not ok [needs root]" >>"$TMP/failures"
+			failed=$((failed + 1))
+			continue
+		fi
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
+for g in $RUN_GROUPS; do
+	case $g in
+	unit) run_unit ;;
+	bpf) run_bpf ;;
+	netns) run_netns ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, netns)" >&2; exit 2 ;;
+	esac
+done
+
+if [ -s "$TMP/failures" ]; then
+	echo "# Failures:"
+	sed 's/^/#   /' "$TMP/failures"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdirectorctl: the operator's view of a running xdirectord, over its
+ * control socket. Listings follow ipvsadm's layout; --json prints the
+ * daemon's reply as it is.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#define DEFAULT_RUNDIR "/run/xdirector"
+
+struct opts {
+	const char *rundir;
+	bool json;
+	bool numeric;
+	bool stats;
+	bool rate;
+	double interval;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: xdirectorctl [--rundir DIR] [--json] COMMAND [options]\n"
+"commands:\n"
+"  list [-n] [--stats | --rate [--interval S]]   the table, as ipvsadm -L\n"
+"  conns                    connection entries, as ipvsadm -L -c\n"
+"  status                   datapath mode per interface, health, counters\n"
+"  reload                   re-read the configuration\n"
+"  metrics                  Prometheus text exposition\n"
+"options:\n"
+"  --rundir DIR             the daemon's run directory (default " DEFAULT_RUNDIR ")\n"
+"  --json                   print the daemon's JSON reply\n");
+}
+
+/* Send one request, return the parsed reply or NULL (message printed). */
+static json_t *request(const struct opts *o, json_t *req)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *line = json_dumps(req, JSON_COMPACT);
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	json_error_t jerr;
+	json_t *reply = NULL;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/xdirectord.sock",
+		 o->rundir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "xdirectorctl: %s: %s (is xdirectord running?)\n",
+			sa.sun_path, strerror(errno));
+		goto out;
+	}
+	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
+		fprintf(stderr, "xdirectorctl: send: %s\n", strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4096 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	reply = json_loadb(buf, len, 0, &jerr);
+	if (!reply)
+		fprintf(stderr, "xdirectorctl: bad reply from daemon: %s\n",
+			jerr.text);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(line);
+	free(buf);
+	return reply;
+}
+
+static json_t *call(const struct opts *o, const char *cmd)
+{
+	json_t *req = json_pack("{s:s}", "cmd", cmd);
+	json_t *reply = request(o, req);
+
+	json_decref(req);
+	if (!reply)
+		return NULL;
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *e = json_string_value(json_object_get(reply, "error"));
+
+		fprintf(stderr, "xdirectorctl: %s: %s\n", cmd, e ? e : "failed");
+		json_decref(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+static const char *sget(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static long long iget(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static void addr_port(char *buf, size_t len, json_t *o, const char *a,
+		      const char *p)
+{
+	snprintf(buf, len, "%s:%lld", sget(o, a), iget(o, p));
+}
+
+static long long stat_of(json_t *o, const char *k)
+{
+	return iget(json_object_get(o, "stats"), k);
+}
+
+static void print_list(json_t *reply)
+{
+	json_t *svcs = json_object_get(reply, "services"), *s;
+	size_t i;
+
+	printf("IP Virtual Server version 1.2.1 (xdirector)\n"
+	       "Prot LocalAddress:Port Scheduler Flags\n"
+	       "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+	json_array_foreach(svcs, i, s) {
+		json_t *reals = json_object_get(s, "reals"), *r;
+		char va[64];
+		size_t j;
+
+		addr_port(va, sizeof(va), s, "vip", "port");
+		printf("%-4s %s %s%s\n", sget(s, "proto"), va, sget(s, "sched"),
+		       json_is_true(json_object_get(s, "local_fallback")) ?
+		       " (local fallback)" : "");
+		json_array_foreach(reals, j, r) {
+			char ra[64];
+
+			addr_port(ra, sizeof(ra), r, "addr", "port");
+			printf("  -> %-28s %-7s %-6lld %-10lld %-10lld\n", ra,
+			       sget(r, "fwd"), iget(r, "weight"),
+			       iget(r, "active"), iget(r, "inactive"));
+		}
+	}
+}
+
+static void print_stats(json_t *reply)
+{
+	json_t *svcs = json_object_get(reply, "services"), *s;
+	size_t i;
+
+	printf("IP Virtual Server version 1.2.1 (xdirector)\n"
+	       "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"
+	       "  -> RemoteAddress:Port\n");
+	json_array_foreach(svcs, i, s) {
+		json_t *reals = json_object_get(s, "reals"), *r;
+		char va[64];
+		size_t j;
+
+		addr_port(va, sizeof(va), s, "vip", "port");
+		printf("%-4s %-28s %8lld %8lld %8lld %8lld %8lld\n",
+		       sget(s, "proto"), va, stat_of(s, "conns"),
+		       stat_of(s, "pkts_in"), stat_of(s, "pkts_out"),
+		       stat_of(s, "bytes_in"), stat_of(s, "bytes_out"));
+		json_array_foreach(reals, j, r) {
+			char ra[64];
+
+			addr_port(ra, sizeof(ra), r, "addr", "port");
+			printf("  -> %-28s %8lld %8lld %8lld %8lld %8lld\n", ra,
+			       stat_of(r, "conns"), stat_of(r, "pkts_in"),
+			       stat_of(r, "pkts_out"), stat_of(r, "bytes_in"),
+			       stat_of(r, "bytes_out"));
+		}
+	}
+}
+
+/* Rates from two snapshots `interval` seconds apart. Matching is by
+ * position: the table seldom changes within a second, and a changed
+ * service or real is matched by address below. */
+static json_t *find_same(json_t *arr, json_t *o, const char *a, const char *p)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(arr, i, x)
+		if (!strcmp(sget(x, a), sget(o, a)) && iget(x, p) == iget(o, p) &&
+		    !strcmp(sget(x, "proto"), sget(o, "proto")))
+			return x;
+	return NULL;
+}
+
+static double rate(json_t *now, json_t *before, const char *k, double dt)
+{
+	if (!before)
+		return 0;
+	return (stat_of(now, k) - stat_of(before, k)) / dt;
+}
+
+static void rate_fields(json_t *o, json_t *b, double dt, char *buf, size_t len)
+{
+	snprintf(buf, len, "%8.0f %8.0f %8.0f %8.0f %8.0f",
+		 rate(o, b, "conns", dt), rate(o, b, "pkts_in", dt),
+		 rate(o, b, "pkts_out", dt), rate(o, b, "bytes_in", dt),
+		 rate(o, b, "bytes_out", dt));
+}
+
+static void add_rates(json_t *o, json_t *b, double dt)
+{
+	json_t *r = json_pack("{s:f, s:f, s:f, s:f, s:f}",
+			      "cps", rate(o, b, "conns", dt),
+			      "inpps", rate(o, b, "pkts_in", dt),
+			      "outpps", rate(o, b, "pkts_out", dt),
+			      "inbps", rate(o, b, "bytes_in", dt),
+			      "outbps", rate(o, b, "bytes_out", dt));
+
+	json_object_set_new(o, "rates", r);
+}
+
+static int do_rate(const struct opts *o)
+{
+	struct timespec a, b;
+	json_t *r1, *r2, *s;
+	double dt;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	r1 = call(o, "list");
+	if (!r1)
+		return 1;
+	usleep((useconds_t)(o->interval * 1e6));
+	r2 = call(o, "list");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (!r2) {
+		json_decref(r1);
+		return 1;
+	}
+	dt = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	if (!o->json)
+		printf("IP Virtual Server version 1.2.1 (xdirector), rates over %.1f s\n"
+		       "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n"
+		       "  -> RemoteAddress:Port\n", dt);
+	json_array_foreach(json_object_get(r2, "services"), i, s) {
+		json_t *sb = find_same(json_object_get(r1, "services"), s, "vip", "port");
+		json_t *reals = json_object_get(s, "reals"), *r;
+		char va[64], f[128];
+		size_t j;
+
+		addr_port(va, sizeof(va), s, "vip", "port");
+		rate_fields(s, sb, dt, f, sizeof(f));
+		add_rates(s, sb, dt);
+		if (!o->json)
+			printf("%-4s %-28s %s\n", sget(s, "proto"), va, f);
+		json_array_foreach(reals, j, r) {
+			json_t *rb = sb ? find_same(json_object_get(sb, "reals"), r,
+						    "addr", "port") : NULL;
+			char ra[64];
+
+			addr_port(ra, sizeof(ra), r, "addr", "port");
+			rate_fields(r, rb, dt, f, sizeof(f));
+			add_rates(r, rb, dt);
+			if (!o->json)
+				printf("  -> %-28s %s\n", ra, f);
+		}
+	}
+	if (o->json) {
+		json_dumpf(r2, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(r1);
+	json_decref(r2);
+	return 0;
+}
+
+static void print_conns(json_t *reply)
+{
+	json_t *c;
+	size_t i;
+
+	printf("IPVS connection entries\n"
+	       "pro expire state       source                virtual               destination\n");
+	json_array_foreach(json_object_get(reply, "conns"), i, c) {
+		char src[64], vip[64], dst[64];
+		long long ms = iget(c, "expires_ms");
+
+		addr_port(src, sizeof(src), c, "client", "client_port");
+		addr_port(vip, sizeof(vip), c, "vip", "port");
+		addr_port(dst, sizeof(dst), c, "real", "real_port");
+		printf("%-3s %02lld:%02lld  %-11s %-21s %-21s %s\n",
+		       sget(c, "proto"), ms / 60000, ms / 1000 % 60,
+		       sget(c, "state"), src, vip, dst);
+	}
+}
+
+static void print_status(json_t *reply)
+{
+	json_t *x, *reasons;
+	const char *k;
+	size_t i;
+
+	printf("node:        %s\n", sget(reply, "node"));
+	printf("pid:         %lld\n", iget(reply, "pid"));
+	printf("config:      %s (reloads: %lld)\n", sget(reply, "config"),
+	       iget(reply, "reloads"));
+	printf("backend:     %s, pins in %s\n", sget(reply, "backend"),
+	       sget(reply, "bpffs"));
+	printf("datapath:\n");
+	json_array_foreach(json_object_get(reply, "datapath"), i, x)
+		printf("  %-12s %-12s %-18s (%s)\n", sget(x, "ifname"),
+		       sget(x, "mode"), sget(x, "role"), sget(x, "why"));
+	printf("real servers:\n");
+	json_array_foreach(json_object_get(reply, "health"), i, x) {
+		char va[64], ra[64];
+		time_t since = (time_t)json_real_value(json_object_get(x, "since"));
+		char when[32];
+
+		addr_port(va, sizeof(va), x, "vip", "port");
+		addr_port(ra, sizeof(ra), x, "real", "real_port");
+		strftime(when, sizeof(when), "%F %T", localtime(&since));
+		printf("  %s %-21s -> %-21s %-7s since %s  %s\n",
+		       sget(x, "proto"), va, ra, sget(x, "health"), when,
+		       sget(x, "last_result"));
+	}
+	printf("packets by verdict:\n");
+	reasons = json_object_get(reply, "reasons");
+	json_object_foreach(reasons, k, x)
+		if (iget(x, "pkts"))
+			printf("  %-20s %12lld pkts %14lld bytes\n", k,
+			       iget(x, "pkts"), iget(x, "bytes"));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "rundir", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "numeric", no_argument, NULL, 'n' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "rate", no_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct opts o = { .rundir = DEFAULT_RUNDIR, .interval = 1.0 };
+	const char *cmd = NULL;
+	json_t *reply;
+	int c;
+
+	/* Options may come before or after the command. */
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "+njh", lopts, NULL);
+		if (c == -1) {
+			if (cmd) {
+				fprintf(stderr, "xdirectorctl: unexpected argument '%s'\n",
+					argv[optind]);
+				return 2;
+			}
+			cmd = argv[optind++];
+			continue;
+		}
+		switch (c) {
+		case 'R': o.rundir = optarg; break;
+		case 'j': o.json = true; break;
+		case 'n': o.numeric = true; break;
+		case 's': o.stats = true; break;
+		case 'r': o.rate = true; break;
+		case 'i': {
+			char *end;
+
+			o.interval = strtod(optarg, &end);
+			if (*end || o.interval < 0.1 || o.interval > 60) {
+				fprintf(stderr, "xdirectorctl: --interval %s: expected "
+					"seconds from 0.1 to 60\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!cmd) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "list") && o.rate)
+		return do_rate(&o);
+	if (strcmp(cmd, "list") && strcmp(cmd, "conns") && strcmp(cmd, "status") &&
+	    strcmp(cmd, "reload") && strcmp(cmd, "metrics")) {
+		fprintf(stderr, "xdirectorctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	reply = call(&o, cmd);
+	if (!reply)
+		return 1;
+	if (o.json) {
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (!strcmp(cmd, "list")) {
+		if (o.stats)
+			print_stats(reply);
+		else
+			print_list(reply);
+	} else if (!strcmp(cmd, "conns")) {
+		print_conns(reply);
+	} else if (!strcmp(cmd, "status")) {
+		print_status(reply);
+	} else if (!strcmp(cmd, "metrics")) {
+		fputs(sget(reply, "text"), stdout);
+	} else if (!strcmp(cmd, "reload")) {
+		printf("reloaded\n");
+	}
+	json_decref(reply);
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the controller asks of a datapath, whichever it is: the XDP/TC
+ * programs of bpf/, or kernel IPVS on systems where XDP is not usable.
+ */
+#ifndef XD_BACKEND_H
+#define XD_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include <xdirector/datapath.h>
+#include "lb.h"
+#include "backend/attach.h"
+
+struct backend_opts {
+	const char *bpffs;	/* this instance's pin directory */
+	enum dp_mode mode;
+	uint32_t conn_max;
+};
+
+struct backend_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	enum dp_mode mode;
+	bool ext;		/* carries VIPs */
+	bool in;		/* carries real servers */
+	const char *why;	/* why this mode */
+};
+
+struct backend_real_stat {
+	struct lb_real real;
+	uint32_t id;
+	bool in_use;
+	int64_t active, inactive;
+	struct xd_counters counters;
+};
+
+struct backend_svc_stat {
+	struct lb_service svc;	/* .reals unused */
+	uint32_t id;
+	struct xd_counters counters;
+	struct backend_real_stat *reals;
+	size_t nreals;
+};
+
+struct backend_snapshot {
+	struct backend_svc_stat *svcs;
+	size_t nsvcs;
+	struct xd_reason_count reasons[XD_REASON_MAX];
+	struct backend_iface *ifaces;
+	size_t nifaces;
+};
+
+struct backend_conn {
+	struct xd_conn_key key;
+	struct xd_conn conn;
+	uint64_t expires_in_ms;
+};
+
+typedef int (*backend_conn_cb)(const struct backend_conn *c, void *arg);
+
+struct backend;
+
+struct backend_ops {
+	const char *name;
+	/* Make the datapath match t; all or nothing as far as the
+	 * validation goes; established connections are kept. */
+	int (*apply)(struct backend *b, const struct lb_table *t,
+		     char *err, size_t errlen);
+	int (*snapshot)(struct backend *b, struct backend_snapshot *s);
+	int (*conns)(struct backend *b, backend_conn_cb cb, void *arg);
+	/* Periodic housekeeping (expired connections); bounded work. */
+	void (*maintain)(struct backend *b);
+	/* detach: remove programs and pins (clean stop); otherwise leave
+	 * the datapath running for the next daemon to pick up. */
+	void (*close)(struct backend *b, bool detach);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+};
+
+int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
+		     char *err, size_t errlen);
+
+void backend_snapshot_free(struct backend_snapshot *s);
+
+#endif

@@ -1,0 +1,1064 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The XDP/TC backend: loads bpf/director.bpf.c with its maps pinned under
+ * the instance's bpffs directory, attaches it, and keeps the maps equal to
+ * the desired table.
+ *
+ * Ids: a service and a real server keep their slot for as long as they
+ * exist, and across daemon restarts (the slots are read back from the
+ * pinned maps), because live connections name them. A removed real keeps
+ * its slot, detached, so that adding it back resumes its connections; a
+ * detached slot is reused for another real only once no connection counts
+ * against it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "director.skel.h"
+#include "backend/backend.h"
+#include "backend/sched_ring.h"
+#include "log.h"
+#include "netif.h"
+
+#define NSEC_PER_SEC	1000000000ULL
+/* An entry is swept this long after its timeout, so a packet that is
+ * reviving it in the datapath at that moment does not race the sweep. */
+#define SWEEP_GRACE_NS	(2 * NSEC_PER_SEC)
+#define SWEEP_BATCH	1024
+#define SWEEP_BUDGET	(16 * SWEEP_BATCH)
+
+struct svc_slot {
+	bool used;
+	struct xd_svc_key key;
+	struct xd_svc val;
+	char sched[16];
+	bool hash_port, local;
+};
+
+struct real_slot {
+	bool used;		/* in use or detached */
+	struct xd_real val;
+};
+
+struct xdp_backend {
+	struct backend base;
+	struct director_bpf *skel;
+	char bpffs[256];
+	char links_dir[300];
+	enum dp_mode mode;
+	struct svc_slot svcs[XD_MAX_SERVICES];
+	struct real_slot *reals;	/* XD_MAX_REALS */
+	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
+	uint32_t *ring_mm;		/* mmapped sched_ring */
+	struct backend_iface ifaces[XD_MAX_IFACES];
+	size_t nifaces;
+	int ncpus;
+	/* sweeper position in conn_table and reply_table */
+	struct xd_conn_key sweep_conn_key;
+	bool sweep_conn_started;
+	struct xd_reply_key sweep_reply_key;
+	bool sweep_reply_started;
+	uint64_t swept;
+};
+
+static const struct backend_ops xdp_ops;
+
+static struct xdp_backend *to_xdp(struct backend *b)
+{
+	return (struct xdp_backend *)b;
+}
+
+static uint64_t mono_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static const uint64_t default_timeout_s[XD_STATE_MAX] = {
+	[XD_TCP_NONE] = 2,
+	[XD_TCP_SYN_RECV] = 60,
+	[XD_TCP_ESTABLISHED] = 900,
+	[XD_TCP_FIN_WAIT] = 120,
+	[XD_TCP_TIME_WAIT] = 120,
+	[XD_TCP_CLOSE] = 10,
+	[XD_UDP] = 300,
+};
+
+static int write_params(struct xdp_backend *x, uint32_t conn_max)
+{
+	struct xd_params p = { .conn_max = conn_max };
+	uint32_t zero = 0;
+
+	for (int i = 0; i < XD_STATE_MAX; i++)
+		p.timeout_ns[i] = default_timeout_s[i] * NSEC_PER_SEC;
+	return bpf_map__update_elem(x->skel->maps.params, &zero, sizeof(zero),
+				    &p, sizeof(p), BPF_ANY);
+}
+
+static void *map_mmap(struct bpf_map *map, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(map), 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Rebuild slot ownership from pinned maps left by an earlier daemon. */
+static int restore_state(struct xdp_backend *x)
+{
+	int sfd = bpf_map__fd(x->skel->maps.services);
+	int rfd = bpf_map__fd(x->skel->maps.reals);
+	struct xd_svc_key key, next;
+	struct xd_svc val;
+	int nsvc = 0, nreal = 0;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(sfd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(sfd, &next, &val) == 0 &&
+		    val.id < XD_MAX_SERVICES) {
+			struct svc_slot *s = &x->svcs[val.id];
+
+			s->used = true;
+			s->key = next;
+			s->val = val;
+			snprintf(s->sched, sizeof(s->sched), "%s",
+				 lb_sched_name(val.sched));
+			s->hash_port = val.flags & XD_SVC_F_HASH_PORT;
+			s->local = val.flags & XD_SVC_F_LOCAL;
+			nsvc++;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
+		struct xd_real r;
+
+		if (bpf_map_lookup_elem(rfd, &id, &r) || (!r.addr && !r.port))
+			continue;
+		x->reals[id].used = true;
+		x->reals[id].val = r;
+		nreal++;
+	}
+	if (nsvc || nreal)
+		xd_info("resumed datapath state from %s: %d services, %d real slots",
+			x->bpffs, nsvc, nreal);
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
+		     char *err, size_t errlen)
+{
+	char maps_dir[300];
+	struct xdp_backend *x;
+	int rc;
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->base.ops = &xdp_ops;
+	x->mode = opts->mode;
+	x->reals = calloc(XD_MAX_REALS, sizeof(*x->reals));
+	x->ncpus = libbpf_num_possible_cpus();
+	snprintf(x->bpffs, sizeof(x->bpffs), "%s", opts->bpffs);
+	snprintf(maps_dir, sizeof(maps_dir), "%s/" XD_PIN_MAPS_SUBDIR, x->bpffs);
+	snprintf(x->links_dir, sizeof(x->links_dir), "%s/" XD_PIN_LINKS_SUBDIR,
+		 x->bpffs);
+	if (!x->reals || x->ncpus <= 0) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = mkdir_p(maps_dir);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot create pin directory: %s "
+			 "(is bpffs mounted on /sys/fs/bpf?)", maps_dir,
+			 strerror(-rc));
+		goto fail;
+	}
+
+	{
+		DECLARE_LIBBPF_OPTS(bpf_object_open_opts, oo,
+				    .pin_root_path = maps_dir);
+
+		x->skel = director_bpf__open_opts(&oo);
+	}
+	if (!x->skel) {
+		rc = -errno;
+		snprintf(err, errlen, "open BPF object: %s", strerror(-rc));
+		goto fail;
+	}
+	bpf_map__set_max_entries(x->skel->maps.conn_table, opts->conn_max);
+	bpf_map__set_max_entries(x->skel->maps.reply_table, opts->conn_max);
+	rc = director_bpf__load(x->skel);
+	if (rc) {
+		snprintf(err, errlen, "load BPF datapath (pins in %s): %s; if "
+			 "maps pinned by another version or with another "
+			 "--conn-max are there, stop that instance cleanly or "
+			 "remove %s", maps_dir, strerror(-rc), x->bpffs);
+		goto fail;
+	}
+	x->conns_mm = map_mmap(x->skel->maps.real_conns,
+			       XD_MAX_REALS * sizeof(struct xd_real_conns));
+	x->ring_mm = map_mmap(x->skel->maps.sched_ring,
+			      (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint32_t));
+	if (!x->conns_mm || !x->ring_mm) {
+		rc = -errno;
+		snprintf(err, errlen, "mmap datapath arrays: %s", strerror(-rc));
+		goto fail;
+	}
+	rc = write_params(x, opts->conn_max);
+	if (rc) {
+		snprintf(err, errlen, "write datapath parameters: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	restore_state(x);
+	*out = &x->base;
+	return 0;
+fail:
+	xdp_ops.close(&x->base, false);
+	return rc;
+}
+
+/* ---- applying a table ---------------------------------------------- */
+
+static bool key_eq(const struct xd_svc_key *a, const struct xd_svc_key *b)
+{
+	return a->vip == b->vip && a->port == b->port && a->proto == b->proto;
+}
+
+static int find_svc(struct xdp_backend *x, const struct xd_svc_key *k)
+{
+	for (int i = 0; i < XD_MAX_SERVICES; i++)
+		if (x->svcs[i].used && key_eq(&x->svcs[i].key, k))
+			return i;
+	return -1;
+}
+
+static int find_real(struct xdp_backend *x, uint32_t svc_id, uint32_t addr,
+		     uint16_t port)
+{
+	for (int i = 0; i < XD_MAX_REALS; i++) {
+		struct real_slot *r = &x->reals[i];
+
+		if (r->used && r->val.svc_id == svc_id && r->val.addr == addr &&
+		    r->val.port == port)
+			return i;
+	}
+	return -1;
+}
+
+static bool real_slot_idle(struct xdp_backend *x, int id)
+{
+	return __atomic_load_n(&x->conns_mm[id].active, __ATOMIC_RELAXED) <= 0 &&
+	       __atomic_load_n(&x->conns_mm[id].inactive, __ATOMIC_RELAXED) <= 0;
+}
+
+/* A free slot: never used, or detached with no connection left. */
+static int alloc_real(struct xdp_backend *x, const bool *claimed)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < XD_MAX_REALS; i++) {
+			struct real_slot *r = &x->reals[i];
+
+			if (claimed[i])
+				continue;
+			if (pass == 0 && !r->used)
+				return i;
+			if (pass == 1 && r->used &&
+			    !(r->val.flags & XD_REAL_F_IN_USE) &&
+			    real_slot_idle(x, i))
+				return i;
+		}
+	return -1;
+}
+
+struct plan_svc {
+	int id;
+	int sched;
+	uint32_t *real_ids;	/* one per lb_service.reals entry */
+};
+
+static int write_real(struct xdp_backend *x, uint32_t id,
+		      const struct xd_real *r)
+{
+	int rc = bpf_map__update_elem(x->skel->maps.reals, &id, sizeof(id), r,
+				      sizeof(*r), BPF_ANY);
+
+	if (!rc) {
+		x->reals[id].used = r->addr || r->port;
+		x->reals[id].val = *r;
+	}
+	return rc;
+}
+
+static size_t build_ring(const struct lb_service *s, int sched,
+			 const uint32_t *ids, uint32_t *ring)
+{
+	struct ring_member *m = calloc(s->nreals ? s->nreals : 1, sizeof(*m));
+	size_t len = 0;
+
+	if (!m)
+		return 0;
+	for (size_t i = 0; i < s->nreals; i++) {
+		m[i].id = ids[i];
+		m[i].weight = s->reals[i].weight;
+		m[i].addr = s->reals[i].addr;
+		m[i].port = s->reals[i].port;
+	}
+	switch (sched) {
+	case XD_SCHED_RR:
+		len = ring_build_rr(m, s->nreals, ring, XD_RING_SIZE);
+		break;
+	case XD_SCHED_WRR:
+		len = ring_build_wrr(m, s->nreals, ring, XD_RING_SIZE);
+		break;
+	case XD_SCHED_SH:
+		len = ring_build_sh(m, s->nreals, ring, XD_RING_SIZE);
+		break;
+	case XD_SCHED_MH:
+		len = ring_build_maglev(m, s->nreals, ring, XD_RING_SIZE);
+		break;
+	default:
+		break;	/* lc, wlc: no ring */
+	}
+	free(m);
+	return len;
+}
+
+static int validate_table(const struct lb_table *t, char *err, size_t errlen)
+{
+	size_t total = 0;
+
+	if (t->nsvcs > XD_MAX_SERVICES) {
+		snprintf(err, errlen, "%zu virtual services; the datapath holds "
+			 "at most %d", t->nsvcs, XD_MAX_SERVICES);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+		char vip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &s->vip, vip, sizeof(vip));
+		if (lb_sched_from_name(s->sched) < 0) {
+			snprintf(err, errlen, "%s:%u: scheduler '%s' is not "
+				 "supported by the XDP datapath (rr wrr lc wlc "
+				 "sh mh)", vip, ntohs(s->port), s->sched);
+			return -EINVAL;
+		}
+		if (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP) {
+			snprintf(err, errlen, "%s:%u: protocol %u not supported",
+				 vip, ntohs(s->port), s->proto);
+			return -EINVAL;
+		}
+		if (s->nreals > XD_MAX_REALS_PER_SVC) {
+			snprintf(err, errlen, "%s:%u: %zu real servers; at most "
+				 "%d per service", vip, ntohs(s->port),
+				 s->nreals, XD_MAX_REALS_PER_SVC);
+			return -E2BIG;
+		}
+		for (size_t j = 0; j < s->nreals; j++)
+			if (s->reals[j].fwd != LB_FWD_MASQ) {
+				snprintf(err, errlen, "%s:%u: forwarding method "
+					 "%s is not supported by the XDP "
+					 "datapath (masq only)", vip,
+					 ntohs(s->port),
+					 lb_fwd_name(s->reals[j].fwd));
+				return -EINVAL;
+			}
+		for (size_t j = 0; j < i; j++)
+			if (t->svcs[j].vip == s->vip &&
+			    t->svcs[j].port == s->port &&
+			    t->svcs[j].proto == s->proto) {
+				snprintf(err, errlen, "%s:%u: service listed twice",
+					 vip, ntohs(s->port));
+				return -EEXIST;
+			}
+		total += s->nreals;
+	}
+	if (total > XD_MAX_REALS) {
+		snprintf(err, errlen, "%zu real servers in all; the datapath "
+			 "holds at most %d", total, XD_MAX_REALS);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Which interfaces the table needs, and with which role. */
+static int plan_ifaces(struct xdp_backend *x, const struct lb_table *t,
+		       struct backend_iface *want, size_t *nwant,
+		       char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+
+		for (size_t j = 0; j <= s->nreals; j++) {
+			uint32_t addr = j == 0 ? s->vip : s->reals[j - 1].addr;
+			char name[IF_NAMESIZE] = "";
+			size_t k;
+			int idx;
+
+			if (j > 0 && s->local)
+				continue;
+			idx = netif_for_addr(addr, name);
+			if (idx <= 0) {
+				char a[INET_ADDRSTRLEN];
+
+				inet_ntop(AF_INET, &addr, a, sizeof(a));
+				snprintf(err, errlen, "%s: no interface reaches "
+					 "it: %s", a, strerror(idx ? -idx : ENOENT));
+				return idx ? idx : -ENOENT;
+			}
+			if (!strcmp(name, "lo"))
+				continue;
+			for (k = 0; k < n; k++)
+				if (want[k].ifindex == idx)
+					break;
+			if (k == n) {
+				if (n == XD_MAX_IFACES) {
+					snprintf(err, errlen, "too many interfaces");
+					return -E2BIG;
+				}
+				memset(&want[n], 0, sizeof(want[n]));
+				snprintf(want[n].name, IF_NAMESIZE, "%s", name);
+				want[n].ifindex = idx;
+				n++;
+			}
+			if (j == 0)
+				want[k].ext = true;
+			else
+				want[k].in = true;
+		}
+	}
+	*nwant = n;
+	(void)x;
+	return 0;
+}
+
+static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
+			 size_t nwant, char *err, size_t errlen)
+{
+	struct director_bpf *sk = x->skel;
+
+	for (size_t i = 0; i < nwant; i++) {
+		struct backend_iface *w = &want[i];
+		struct bpf_program *xp, *tp;
+		enum dp_mode mode, got;
+		int rc;
+
+		if (w->ext && w->in) {
+			xp = sk->progs.xdp_both;
+			tp = sk->progs.tc_both;
+		} else if (w->ext) {
+			xp = sk->progs.xdp_ext;
+			tp = sk->progs.tc_ext;
+		} else {
+			xp = sk->progs.xdp_int;
+			tp = sk->progs.tc_int;
+		}
+		mode = dp_mode_resolve(x->mode, w->name, &w->why);
+		rc = attach_iface(x->links_dir, w->name, mode, xp, tp, &got);
+		if (rc && x->mode == DP_AUTO && mode != DP_TC) {
+			xd_warn("%s: native XDP attach failed (%s); using TC",
+				w->name, strerror(-rc));
+			w->why = "native XDP refused";
+			rc = attach_iface(x->links_dir, w->name, DP_TC, xp, tp,
+					  &got);
+		}
+		if (rc) {
+			snprintf(err, errlen, "%s: attach %s datapath: %s",
+				 w->name, dp_mode_name(mode), strerror(-rc));
+			return rc;
+		}
+		w->mode = got;
+		xd_info("%s: datapath attached in %s mode (%s%s%s; %s)", w->name,
+			dp_mode_name(got), w->ext ? "external" : "",
+			w->ext && w->in ? "+" : "", w->in ? "internal" : "",
+			w->why);
+	}
+	memcpy(x->ifaces, want, nwant * sizeof(*want));
+	x->nifaces = nwant;
+	return 0;
+}
+
+static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
+		     size_t errlen)
+{
+	struct xdp_backend *x = to_xdp(b);
+	struct director_bpf *sk = x->skel;
+	struct backend_iface *want = NULL;
+	struct plan_svc *plan = NULL;
+	bool *claimed = NULL, *svc_claimed = NULL;
+	uint32_t *ring = NULL;
+	size_t nwant = 0;
+	int rc;
+
+	rc = validate_table(t, err, errlen);
+	if (rc)
+		return rc;
+
+	/* Plan: ids for every service and real, touching nothing yet. */
+	plan = calloc(t->nsvcs ? t->nsvcs : 1, sizeof(*plan));
+	claimed = calloc(XD_MAX_REALS, sizeof(*claimed));
+	svc_claimed = calloc(XD_MAX_SERVICES, sizeof(*svc_claimed));
+	ring = calloc(XD_RING_SIZE, sizeof(*ring));
+	want = calloc(XD_MAX_IFACES, sizeof(*want));
+	if (!plan || !claimed || !svc_claimed || !ring || !want) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+		struct xd_svc_key k = { .vip = s->vip, .port = s->port,
+					.proto = s->proto };
+		int id = find_svc(x, &k);
+
+		if (id >= 0)
+			svc_claimed[id] = true;
+		plan[i].id = id;
+		plan[i].sched = lb_sched_from_name(s->sched);
+		plan[i].real_ids = calloc(s->nreals ? s->nreals : 1,
+					  sizeof(uint32_t));
+		if (!plan[i].real_ids) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		if (plan[i].id >= 0)
+			continue;
+		for (int id = 0; id < XD_MAX_SERVICES; id++)
+			if (!x->svcs[id].used && !svc_claimed[id]) {
+				svc_claimed[id] = true;
+				plan[i].id = id;
+				break;
+			}
+		if (plan[i].id < 0) {
+			snprintf(err, errlen, "no free service slot");
+			rc = -ENOSPC;
+			goto out;
+		}
+	}
+	/* Existing reals first, so a new one never takes a live slot. */
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			int id = find_real(x, plan[i].id, s->reals[j].addr,
+					   s->reals[j].port);
+
+			if (id >= 0 && claimed[id]) {
+				snprintf(err, errlen, "real server listed twice "
+					 "in one service");
+				rc = -EEXIST;
+				goto out;
+			}
+			plan[i].real_ids[j] = id;
+			if (id >= 0)
+				claimed[id] = true;
+		}
+	}
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			int id;
+
+			if ((int)plan[i].real_ids[j] >= 0)
+				continue;
+			id = alloc_real(x, claimed);
+			if (id < 0) {
+				snprintf(err, errlen, "no free real-server slot");
+				rc = -ENOSPC;
+				goto out;
+			}
+			claimed[id] = true;
+			plan[i].real_ids[j] = id;
+		}
+	}
+	rc = plan_ifaces(x, t, want, &nwant, err, errlen);
+	if (rc)
+		goto out;
+
+	/* Apply. Attach before filling, so a refusal leaves maps as they
+	 * were; then reals that gain weight, services and rings, and last
+	 * the reals that lose it or go, so no ring ever points at a real
+	 * that cannot take a connection. */
+	rc = attach_ifaces(x, want, nwant, err, errlen);
+	if (rc)
+		goto out;
+
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			uint32_t id = plan[i].real_ids[j];
+			struct real_slot *cur = &x->reals[id];
+			struct xd_real r = {
+				.addr = s->reals[j].addr,
+				.port = s->reals[j].port,
+				.flags = XD_REAL_F_IN_USE,
+				.weight = s->reals[j].weight,
+				.svc_id = plan[i].id,
+			};
+			bool fresh = !cur->used || cur->val.svc_id != r.svc_id ||
+				     cur->val.addr != r.addr ||
+				     cur->val.port != r.port;
+
+			if (fresh) {
+				/* A recycled slot starts from zero counts. */
+				x->conns_mm[id].active = 0;
+				x->conns_mm[id].inactive = 0;
+			}
+			if (fresh || r.weight >= cur->val.weight ||
+			    !(cur->val.flags & XD_REAL_F_IN_USE)) {
+				if (r.weight == 0 && !fresh &&
+				    (cur->val.flags & XD_REAL_F_IN_USE))
+					continue;
+				rc = write_real(x, id, &r);
+				if (rc)
+					goto write_fail;
+			}
+		}
+	}
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+		struct xd_svc_reals list = {};
+		struct svc_slot *slot = &x->svcs[plan[i].id];
+		struct xd_svc_key k = { .vip = s->vip, .port = s->port,
+					.proto = s->proto };
+		struct xd_svc v = {
+			.id = plan[i].id,
+			.sched = plan[i].sched,
+			.flags = (s->hash_port ? XD_SVC_F_HASH_PORT : 0) |
+				 (s->local ? XD_SVC_F_LOCAL : 0),
+			.nreals = s->nreals,
+		};
+		uint32_t *dst = x->ring_mm + (size_t)v.id * XD_RING_SIZE;
+		uint32_t sid = v.id;
+
+		for (size_t j = 0; j < s->nreals; j++)
+			list.ids[j] = plan[i].real_ids[j];
+		v.ring_len = build_ring(s, v.sched, plan[i].real_ids, ring);
+		/* Shrinking: publish the shorter length before the slots
+		 * past it go stale; growing: slots before the length. */
+		if (slot->used && v.ring_len < slot->val.ring_len) {
+			struct xd_svc tmp = slot->val;
+
+			tmp.ring_len = v.ring_len;
+			bpf_map__update_elem(sk->maps.services, &k, sizeof(k),
+					     &tmp, sizeof(tmp), BPF_ANY);
+		}
+		for (size_t r = 0; r < v.ring_len; r++)
+			if (dst[r] != ring[r])
+				__atomic_store_n(&dst[r], ring[r], __ATOMIC_RELAXED);
+		rc = bpf_map__update_elem(sk->maps.svc_reals, &sid, sizeof(sid),
+					  &list, sizeof(list), BPF_ANY);
+		if (!rc)
+			rc = bpf_map__update_elem(sk->maps.services, &k,
+						  sizeof(k), &v, sizeof(v),
+						  BPF_ANY);
+		if (rc)
+			goto write_fail;
+		if (!slot->used) {
+			uint32_t zero = 0, cnt = 0;
+			int vfd = bpf_map__fd(sk->maps.vips);
+
+			bpf_map_lookup_elem(vfd, &k.vip, &cnt);
+			cnt++;
+			bpf_map_update_elem(vfd, &k.vip, &cnt, BPF_ANY);
+			bpf_map__update_elem(sk->maps.rr_cursor, &sid,
+					     sizeof(sid), NULL, 0, BPF_ANY);
+			(void)zero;
+		}
+		slot->used = true;
+		slot->key = k;
+		slot->val = v;
+		snprintf(slot->sched, sizeof(slot->sched), "%s", s->sched);
+		slot->hash_port = s->hash_port;
+		slot->local = s->local;
+	}
+	/* Reals that lost weight now take no new connections. */
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			uint32_t id = plan[i].real_ids[j];
+			struct xd_real r = x->reals[id].val;
+
+			if (r.weight == s->reals[j].weight &&
+			    (r.flags & XD_REAL_F_IN_USE))
+				continue;
+			r.weight = s->reals[j].weight;
+			r.flags |= XD_REAL_F_IN_USE;
+			rc = write_real(x, id, &r);
+			if (rc)
+				goto write_fail;
+		}
+	}
+	/* Services that are gone. */
+	for (int id = 0; id < XD_MAX_SERVICES; id++) {
+		struct svc_slot *slot = &x->svcs[id];
+		uint32_t cnt = 0;
+		int vfd = bpf_map__fd(sk->maps.vips);
+
+		if (!slot->used || svc_claimed[id])
+			continue;
+		bpf_map__delete_elem(sk->maps.services, &slot->key,
+				     sizeof(slot->key), 0);
+		if (bpf_map_lookup_elem(vfd, &slot->key.vip, &cnt) == 0) {
+			if (cnt <= 1)
+				bpf_map_delete_elem(vfd, &slot->key.vip);
+			else {
+				cnt--;
+				bpf_map_update_elem(vfd, &slot->key.vip, &cnt,
+						    BPF_ANY);
+			}
+		}
+		slot->used = false;
+	}
+	/* Reals that are gone: detached, slot kept for their connections. */
+	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
+		struct xd_real r = x->reals[id].val;
+
+		if (!x->reals[id].used || claimed[id] ||
+		    !(r.flags & XD_REAL_F_IN_USE))
+			continue;
+		r.flags &= ~XD_REAL_F_IN_USE;
+		r.weight = 0;
+		rc = write_real(x, id, &r);
+		if (rc)
+			goto write_fail;
+	}
+	rc = 0;
+	goto out;
+write_fail:
+	snprintf(err, errlen, "datapath map update failed midway: %s",
+		 strerror(-rc));
+out:
+	if (plan)
+		for (size_t i = 0; i < t->nsvcs; i++)
+			free(plan[i].real_ids);
+	free(plan);
+	free(claimed);
+	free(svc_claimed);
+	free(ring);
+	free(want);
+	return rc;
+}
+
+/* ---- reading back ---------------------------------------------------- */
+
+static void sum_counters(const struct xd_counters *percpu, int ncpus,
+			 struct xd_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpus; c++) {
+		out->pkts_in += percpu[c].pkts_in;
+		out->bytes_in += percpu[c].bytes_in;
+		out->pkts_out += percpu[c].pkts_out;
+		out->bytes_out += percpu[c].bytes_out;
+		out->conns += percpu[c].conns;
+		out->drops += percpu[c].drops;
+	}
+}
+
+static int xdp_snapshot(struct backend *b, struct backend_snapshot *s)
+{
+	struct xdp_backend *x = to_xdp(b);
+	struct director_bpf *sk = x->skel;
+	struct xd_counters *pc = calloc(x->ncpus, sizeof(*pc));
+	struct xd_reason_count *rc = calloc(x->ncpus, sizeof(*rc));
+	size_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->svcs = calloc(XD_MAX_SERVICES, sizeof(*s->svcs));
+	s->ifaces = calloc(x->nifaces ? x->nifaces : 1, sizeof(*s->ifaces));
+	if (!pc || !rc || !s->svcs || !s->ifaces) {
+		free(pc);
+		free(rc);
+		backend_snapshot_free(s);
+		return -ENOMEM;
+	}
+	memcpy(s->ifaces, x->ifaces, x->nifaces * sizeof(*x->ifaces));
+	s->nifaces = x->nifaces;
+	for (uint32_t r = 0; r < XD_REASON_MAX; r++) {
+		if (bpf_map__lookup_elem(sk->maps.reason_stats, &r, sizeof(r), rc,
+					 x->ncpus * sizeof(*rc), 0))
+			continue;
+		for (int c = 0; c < x->ncpus; c++) {
+			s->reasons[r].pkts += rc[c].pkts;
+			s->reasons[r].bytes += rc[c].bytes;
+		}
+	}
+	for (uint32_t id = 0; id < XD_MAX_SERVICES; id++) {
+		struct svc_slot *slot = &x->svcs[id];
+		struct backend_svc_stat *st;
+		struct xd_svc_reals list;
+
+		if (!slot->used)
+			continue;
+		st = &s->svcs[n++];
+		st->id = id;
+		st->svc.vip = slot->key.vip;
+		st->svc.port = slot->key.port;
+		st->svc.proto = slot->key.proto;
+		snprintf(st->svc.sched, sizeof(st->svc.sched), "%s", slot->sched);
+		st->svc.hash_port = slot->hash_port;
+		st->svc.local = slot->local;
+		if (!bpf_map__lookup_elem(sk->maps.svc_stats, &id, sizeof(id), pc,
+					  x->ncpus * sizeof(*pc), 0))
+			sum_counters(pc, x->ncpus, &st->counters);
+		if (bpf_map__lookup_elem(sk->maps.svc_reals, &id, sizeof(id),
+					 &list, sizeof(list), 0))
+			continue;
+		st->reals = calloc(slot->val.nreals ? slot->val.nreals : 1,
+				   sizeof(*st->reals));
+		if (!st->reals)
+			continue;
+		for (uint32_t j = 0; j < slot->val.nreals &&
+				     j < XD_MAX_REALS_PER_SVC; j++) {
+			uint32_t rid = list.ids[j];
+			struct backend_real_stat *rs = &st->reals[st->nreals++];
+			const struct xd_real *rv = &x->reals[rid].val;
+
+			rs->id = rid;
+			rs->real.addr = rv->addr;
+			rs->real.port = rv->port;
+			rs->real.weight = rv->weight;
+			rs->real.fwd = LB_FWD_MASQ;
+			rs->in_use = rv->flags & XD_REAL_F_IN_USE;
+			rs->active = __atomic_load_n(&x->conns_mm[rid].active,
+						     __ATOMIC_RELAXED);
+			rs->inactive = __atomic_load_n(&x->conns_mm[rid].inactive,
+						       __ATOMIC_RELAXED);
+			if (!bpf_map__lookup_elem(sk->maps.real_stats, &rid,
+						  sizeof(rid), pc,
+						  x->ncpus * sizeof(*pc), 0))
+				sum_counters(pc, x->ncpus, &rs->counters);
+		}
+	}
+	s->nsvcs = n;
+	free(pc);
+	free(rc);
+	return 0;
+}
+
+void backend_snapshot_free(struct backend_snapshot *s)
+{
+	if (s->svcs)
+		for (size_t i = 0; i < s->nsvcs; i++)
+			free(s->svcs[i].reals);
+	free(s->svcs);
+	free(s->ifaces);
+	memset(s, 0, sizeof(*s));
+}
+
+static uint64_t timeout_ns(int state)
+{
+	if (state < 0 || state >= XD_STATE_MAX)
+		return 0;
+	return default_timeout_s[state] * NSEC_PER_SEC;
+}
+
+static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
+{
+	struct xdp_backend *x = to_xdp(b);
+	int fd = bpf_map__fd(x->skel->maps.conn_table);
+	struct xd_conn_key key, next;
+	uint64_t now = mono_coarse_ns();
+	void *prev = NULL;
+	int rc = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct backend_conn c = { .key = next };
+
+		if (bpf_map_lookup_elem(fd, &next, &c.conn) == 0 &&
+		    c.conn.state != XD_TCP_NONE) {
+			uint64_t deadline = c.conn.last_seen_ns +
+					    timeout_ns(c.conn.state);
+
+			if (deadline > now) {
+				c.expires_in_ms = (deadline - now) / 1000000;
+				rc = cb(&c, arg);
+				if (rc)
+					break;
+			}
+		}
+		key = next;
+		prev = &key;
+	}
+	return rc;
+}
+
+/* ---- housekeeping ---------------------------------------------------- */
+
+static void uncount(struct xdp_backend *x, const struct xd_conn *c)
+{
+	struct xd_real_conns *rc;
+
+	if (c->state == XD_TCP_NONE || c->real_id >= XD_MAX_REALS)
+		return;
+	rc = &x->conns_mm[c->real_id];
+	if (c->state == XD_TCP_ESTABLISHED)
+		__atomic_fetch_sub(&rc->active, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(&rc->inactive, 1, __ATOMIC_RELAXED);
+}
+
+static bool conn_dead(const struct xd_conn *c, uint64_t now)
+{
+	return now > c->last_seen_ns + timeout_ns(c->state) + SWEEP_GRACE_NS;
+}
+
+static void sweep_conns(struct xdp_backend *x, uint64_t now)
+{
+	int fd = bpf_map__fd(x->skel->maps.conn_table);
+	int rfd = bpf_map__fd(x->skel->maps.reply_table);
+	struct xd_conn_key next;
+
+	for (int n = 0; n < SWEEP_BUDGET; n++) {
+		struct xd_conn c, again;
+
+		if (bpf_map_get_next_key(fd, x->sweep_conn_started ?
+					 &x->sweep_conn_key : NULL, &next)) {
+			x->sweep_conn_started = false;	/* wrapped */
+			return;
+		}
+		x->sweep_conn_key = next;
+		x->sweep_conn_started = true;
+		if (bpf_map_lookup_elem(fd, &next, &c) || !conn_dead(&c, now))
+			continue;
+		/* Look again right before deleting: a packet may have
+		 * revived it since. */
+		if (bpf_map_lookup_elem(fd, &next, &again) ||
+		    again.last_seen_ns != c.last_seen_ns ||
+		    again.state != c.state)
+			continue;
+		if (bpf_map_delete_elem(fd, &next))
+			continue;
+		uncount(x, &c);
+		x->swept++;
+		{
+			struct xd_reply_key rk = {
+				.saddr = c.raddr, .daddr = next.saddr,
+				.sport = c.rport, .dport = next.sport,
+				.proto = next.proto,
+			};
+			struct xd_reply rv;
+
+			if (bpf_map_lookup_elem(rfd, &rk, &rv) == 0 &&
+			    rv.vip == next.daddr && rv.vport == next.dport)
+				bpf_map_delete_elem(rfd, &rk);
+		}
+	}
+}
+
+/* Reply entries whose connection went away (replaced, or evicted). */
+static void sweep_replies(struct xdp_backend *x)
+{
+	int fd = bpf_map__fd(x->skel->maps.conn_table);
+	int rfd = bpf_map__fd(x->skel->maps.reply_table);
+	struct xd_reply_key next;
+
+	for (int n = 0; n < SWEEP_BUDGET; n++) {
+		struct xd_conn_key ck;
+		struct xd_reply rv;
+		struct xd_conn c;
+
+		if (bpf_map_get_next_key(rfd, x->sweep_reply_started ?
+					 &x->sweep_reply_key : NULL, &next)) {
+			x->sweep_reply_started = false;
+			return;
+		}
+		x->sweep_reply_key = next;
+		x->sweep_reply_started = true;
+		if (bpf_map_lookup_elem(rfd, &next, &rv))
+			continue;
+		ck = (struct xd_conn_key){ .saddr = next.daddr, .daddr = rv.vip,
+					   .sport = next.dport, .dport = rv.vport,
+					   .proto = next.proto };
+		if (bpf_map_lookup_elem(fd, &ck, &c) == 0 &&
+		    c.raddr == next.saddr && c.rport == next.sport)
+			continue;
+		bpf_map_delete_elem(rfd, &next);
+	}
+}
+
+static void xdp_maintain(struct backend *b)
+{
+	struct xdp_backend *x = to_xdp(b);
+	uint64_t now = mono_coarse_ns();
+
+	sweep_conns(x, now);
+	sweep_replies(x);
+}
+
+static void xdp_close(struct backend *b, bool detach)
+{
+	struct xdp_backend *x = to_xdp(b);
+
+	if (detach) {
+		for (size_t i = 0; i < x->nifaces; i++)
+			detach_iface(x->links_dir, x->ifaces[i].name);
+		if (x->skel)
+			bpf_object__unpin_maps(x->skel->obj, NULL);
+		rmdir(x->links_dir);
+		{
+			char maps_dir[300];
+
+			snprintf(maps_dir, sizeof(maps_dir), "%s/"
+				 XD_PIN_MAPS_SUBDIR, x->bpffs);
+			rmdir(maps_dir);
+		}
+		rmdir(x->bpffs);
+	}
+	if (x->conns_mm)
+		munmap(x->conns_mm, XD_MAX_REALS * sizeof(struct xd_real_conns));
+	if (x->ring_mm)
+		munmap(x->ring_mm,
+		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint32_t));
+	director_bpf__destroy(x->skel);
+	free(x->reals);
+	free(x);
+}
+
+static const struct backend_ops xdp_ops = {
+	.name = "xdp",
+	.apply = xdp_apply,
+	.snapshot = xdp_snapshot,
+	.conns = xdp_conns,
+	.maintain = xdp_maintain,
+	.close = xdp_close,
+};

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The controller turns ldirectord.cf plus the health of each real server
+ * into the table the datapath runs: parse -> check -> plan -> apply.
+ */
+#ifndef XD_CONTROLLER_H
+#define XD_CONTROLLER_H
+
+#include <stdbool.h>
+#include <ev.h>
+
+#include "lb.h"
+#include "config/ldirectord.h"
+#include "backend/backend.h"
+#include "check/check.h"
+
+struct real_health {
+	uint32_t vip;
+	uint16_t vport;		/* host order, as in check_spec */
+	uint8_t proto;
+	uint32_t rip;
+	uint16_t rport;
+	bool known;
+	bool up;
+	double since;		/* unix time of the last change */
+	char why[128];
+};
+
+struct controller {
+	struct ev_loop *loop;
+	struct backend *backend;
+	char cfg_path[512];
+	struct ld_config cfg;
+	bool have_cfg;
+	struct check_manager *checks;
+	struct real_health *health;
+	size_t nhealth;
+	ev_timer reapply;	/* coalesces health changes into one apply */
+	ev_stat cfg_watch;	/* autoreload */
+	double loaded_at;
+	unsigned reloads;
+};
+
+int controller_init(struct controller *c, struct ev_loop *loop,
+		    struct backend *b, const char *cfg_path);
+/* Read the configuration and apply it. On any error nothing changes
+ * and err says where and why. */
+int controller_load(struct controller *c, char *err, size_t errlen);
+/* The table the datapath should run now. */
+int controller_build_table(const struct controller *c, struct lb_table *t);
+const struct real_health *controller_health(const struct controller *c,
+					    uint32_t vip, uint16_t vport,
+					    uint8_t proto, uint32_t rip,
+					    uint16_t rport);
+void controller_fini(struct controller *c);
+
+#endif

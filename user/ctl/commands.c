@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What the control socket answers. Every reply is JSON with "ok". */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include "daemon.h"
+#include "log.h"
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "UDP" : proto == IPPROTO_TCP ? "TCP" : "?";
+}
+
+static json_t *addr_json(uint32_t addr)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &addr, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *counters_json(const struct xd_counters *c)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "conns", (json_int_t)c->conns,
+			 "pkts_in", (json_int_t)c->pkts_in,
+			 "bytes_in", (json_int_t)c->bytes_in,
+			 "pkts_out", (json_int_t)c->pkts_out,
+			 "bytes_out", (json_int_t)c->bytes_out,
+			 "drops", (json_int_t)c->drops);
+}
+
+static const char *health_word(const struct real_health *h)
+{
+	if (!h)
+		return "fallback";
+	if (!h->known)
+		return "unknown";
+	return h->up ? "up" : "down";
+}
+
+static json_t *cmd_list(struct daemon *d)
+{
+	struct backend_snapshot snap;
+	json_t *svcs = json_array();
+	int rc = d->backend->ops->snapshot(d->backend, &snap);
+
+	if (rc) {
+		json_decref(svcs);
+		return ctl_error("read datapath: %s", strerror(-rc));
+	}
+	for (size_t i = 0; i < snap.nsvcs; i++) {
+		const struct backend_svc_stat *s = &snap.svcs[i];
+		json_t *reals = json_array();
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			const struct backend_real_stat *r = &s->reals[j];
+			const struct real_health *h;
+
+			if (!r->in_use)
+				continue;
+			h = controller_health(&d->ctl, s->svc.vip,
+					      ntohs(s->svc.port), s->svc.proto,
+					      r->real.addr, ntohs(r->real.port));
+			json_array_append_new(reals, json_pack(
+				"{s:o, s:i, s:s, s:i, s:I, s:I, s:s, s:o}",
+				"addr", addr_json(r->real.addr),
+				"port", ntohs(r->real.port),
+				"fwd", lb_fwd_name(r->real.fwd),
+				"weight", (int)r->real.weight,
+				"active", (json_int_t)r->active,
+				"inactive", (json_int_t)r->inactive,
+				"health", health_word(h),
+				"stats", counters_json(&r->counters)));
+		}
+		json_array_append_new(svcs, json_pack(
+			"{s:s, s:o, s:i, s:s, s:b, s:b, s:o, s:o}",
+			"proto", proto_name(s->svc.proto),
+			"vip", addr_json(s->svc.vip),
+			"port", ntohs(s->svc.port),
+			"sched", s->svc.sched,
+			"local_fallback", s->svc.local,
+			"hash_port", s->svc.hash_port,
+			"stats", counters_json(&s->counters),
+			"reals", reals));
+	}
+	backend_snapshot_free(&snap);
+	return json_pack("{s:b, s:o}", "ok", 1, "services", svcs);
+}
+
+static json_t *cmd_status(struct daemon *d)
+{
+	struct backend_snapshot snap;
+	json_t *ifs = json_array(), *reasons = json_object(), *health = json_array();
+	int rc = d->backend->ops->snapshot(d->backend, &snap);
+
+	if (rc) {
+		json_decref(ifs);
+		json_decref(reasons);
+		json_decref(health);
+		return ctl_error("read datapath: %s", strerror(-rc));
+	}
+	for (size_t i = 0; i < snap.nifaces; i++) {
+		const struct backend_iface *f = &snap.ifaces[i];
+
+		json_array_append_new(ifs, json_pack(
+			"{s:s, s:s, s:s, s:s}", "ifname", f->name,
+			"mode", dp_mode_name(f->mode),
+			"role", f->ext && f->in ? "external+internal" :
+				f->ext ? "external" : "internal",
+			"why", f->why ? f->why : ""));
+	}
+	for (int r = 0; r < XD_REASON_MAX; r++)
+		json_object_set_new(reasons, xd_reason_name(r), json_pack(
+			"{s:I, s:I}", "pkts", (json_int_t)snap.reasons[r].pkts,
+			"bytes", (json_int_t)snap.reasons[r].bytes));
+	for (size_t i = 0; i < d->ctl.nhealth; i++) {
+		const struct real_health *h = &d->ctl.health[i];
+
+		json_array_append_new(health, json_pack(
+			"{s:s, s:o, s:i, s:o, s:i, s:s, s:f, s:s}",
+			"proto", proto_name(h->proto),
+			"vip", addr_json(h->vip), "port", h->vport,
+			"real", addr_json(h->rip), "real_port", h->rport,
+			"health", health_word(h), "since", h->since,
+			"last_result", h->why));
+	}
+	backend_snapshot_free(&snap);
+	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:o}",
+			 "ok", 1, "node", d->node, "pid", (int)getpid(),
+			 "config", d->ctl.cfg_path, "bpffs", d->bpffs,
+			 "backend", d->backend->ops->name,
+			 "started_at", d->started_at,
+			 "config_loaded_at", d->ctl.loaded_at,
+			 "reloads", (int)d->ctl.reloads,
+			 "datapath", ifs, "reasons", reasons, "health", health);
+}
+
+struct conns_ctx {
+	json_t *arr;
+	size_t max;
+};
+
+static int conn_cb(const struct backend_conn *c, void *arg)
+{
+	struct conns_ctx *ctx = arg;
+
+	if (json_array_size(ctx->arr) >= ctx->max)
+		return 1;
+	json_array_append_new(ctx->arr, json_pack(
+		"{s:s, s:o, s:i, s:o, s:i, s:o, s:i, s:s, s:I}",
+		"proto", proto_name(c->key.proto),
+		"client", addr_json(c->key.saddr), "client_port", ntohs(c->key.sport),
+		"vip", addr_json(c->key.daddr), "port", ntohs(c->key.dport),
+		"real", addr_json(c->conn.raddr), "real_port", ntohs(c->conn.rport),
+		"state", xd_state_name(c->conn.state),
+		"expires_ms", (json_int_t)c->expires_in_ms));
+	return 0;
+}
+
+static json_t *cmd_conns(struct daemon *d, json_t *req)
+{
+	json_t *jmax = json_object_get(req, "max");
+	struct conns_ctx ctx = {
+		.arr = json_array(),
+		.max = json_is_integer(jmax) ? (size_t)json_integer_value(jmax) :
+						 100000,
+	};
+	int rc = d->backend->ops->conns(d->backend, conn_cb, &ctx);
+
+	if (rc < 0) {
+		json_decref(ctx.arr);
+		return ctl_error("read connections: %s", strerror(-rc));
+	}
+	return json_pack("{s:b, s:o, s:b}", "ok", 1, "conns", ctx.arr,
+			 "truncated", rc > 0);
+}
+
+static json_t *cmd_reload(struct daemon *d)
+{
+	char err[1024];
+	int rc = controller_load(&d->ctl, err, sizeof(err));
+
+	if (rc) {
+		xd_err("reload refused, running configuration kept: %s", err);
+		return ctl_error("%s", err);
+	}
+	d->ctl.reloads++;
+	xd_info("configuration reloaded from %s", d->ctl.cfg_path);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *daemon_command(void *arg, const char *cmd, json_t *req)
+{
+	struct daemon *d = arg;
+
+	if (!strcmp(cmd, "list"))
+		return cmd_list(d);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(d);
+	if (!strcmp(cmd, "conns"))
+		return cmd_conns(d, req);
+	if (!strcmp(cmd, "reload"))
+		return cmd_reload(d);
+	if (!strcmp(cmd, "metrics")) {
+		char *text = daemon_metrics_text(d);
+		json_t *r = json_pack("{s:b, s:s}", "ok", 1, "text",
+				      text ? text : "");
+
+		free(text);
+		return r;
+	}
+	if (!strcmp(cmd, "ping"))
+		return json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid());
+	return ctl_error("unknown command '%s'", cmd);
+}

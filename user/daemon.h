@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The running daemon: everything main() sets up, for the handlers. */
+#ifndef XD_DAEMON_H
+#define XD_DAEMON_H
+
+#include <stdbool.h>
+#include <ev.h>
+
+#include "backend/backend.h"
+#include "controller.h"
+#include "ctl/ctl_server.h"
+
+struct daemon {
+	struct ev_loop *loop;
+	char cfg_dir[256];
+	char node[128];
+	char rundir[256];
+	char bpffs[256];
+	struct backend_opts bopts;
+	struct backend *backend;
+	struct controller ctl;
+	struct ctl_server ctl_srv;
+	ev_signal sig_term, sig_int, sig_hup;
+	ev_timer maintain;
+	bool foreground;
+	double started_at;
+};
+
+/* Control-socket commands (user/ctl/commands.c). */
+json_t *daemon_command(void *arg, const char *cmd, json_t *req);
+/* Prometheus text exposition of every counter. */
+char *daemon_metrics_text(struct daemon *d);
+
+#endif

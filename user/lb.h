@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The desired load-balancing table: what the controller wants the
+ * datapath to do, independent of the backend (XDP or kernel IPVS).
+ */
+#ifndef XD_LB_H
+#define XD_LB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+enum lb_fwd {
+	LB_FWD_MASQ = 0,
+	LB_FWD_GATE,
+	LB_FWD_IPIP,
+};
+
+struct lb_real {
+	uint32_t addr;		/* network order */
+	uint16_t port;		/* network order */
+	enum lb_fwd fwd;
+	uint32_t weight;	/* 0: quiescent */
+};
+
+struct lb_service {
+	uint32_t vip;		/* network order */
+	uint16_t port;		/* network order */
+	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
+	char sched[16];		/* rr wrr lc wlc sh mh */
+	bool hash_port;		/* sh/mh: include the source port */
+	bool local;		/* fallback to the director's own stack */
+	struct lb_real *reals;
+	size_t nreals;
+};
+
+struct lb_table {
+	struct lb_service *svcs;
+	size_t nsvcs;
+};
+
+void lb_table_free(struct lb_table *t);
+int lb_sched_from_name(const char *name);	/* enum xd_sched or -EINVAL */
+const char *lb_sched_name(int sched);
+const char *lb_fwd_name(enum lb_fwd fwd);	/* "Masq", "Route", "Tunnel" */
+
+
+
+/* Names for the datapath's verdict reasons and TCP states. */
+const char *xd_reason_name(int reason);
+const char *xd_state_name(int state);
+#endif

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdirectord: start-up, the event loop, signals.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/libbpf.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_RUNDIR	"/run/xdirector"
+#define DEFAULT_BPFFS	"/sys/fs/bpf/xdirector"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: xdirectord -c DIR [options]\n"
+"  -c, --config DIR       configuration directory (ldirectord.cf, ha.cf, ...)\n"
+"                         or the ldirectord.cf file itself\n"
+"  -N, --node NAME        this director's node name (default: uname -n)\n"
+"  -f, --foreground       stay in the foreground, log to stderr\n"
+"  -d, --debug            log debug messages\n"
+"      --rundir DIR       control socket and pid file (default " DEFAULT_RUNDIR ")\n"
+"      --bpffs DIR        pin directory of this instance (default " DEFAULT_BPFFS ")\n"
+"      --datapath MODE    auto | xdp | xdp-generic | tc (default auto)\n"
+"      --conn-max N       connection table size (default %d)\n"
+"  -h, --help\n", XD_DEFAULT_CONN_MAX);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	char buf[1024];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	xd_log(level == LIBBPF_WARN ? LOG_WARNING : LOG_INFO, "libbpf: %s", buf);
+	return 0;
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		xd_err("/sys/fs/bpf: not a bpf filesystem and mounting one "
+		       "failed: %s", strerror(errno));
+		return -errno;
+	}
+	xd_info("mounted bpffs on /sys/fs/bpf");
+	return 0;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static double now_unix(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	xd_info("signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	json_t *r = daemon_command(d, "reload", NULL);
+
+	json_decref(r);
+}
+
+static void maintain_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	d->backend->ops->maintain(d->backend);
+}
+
+static int write_pidfile(const char *rundir)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/xdirectord.pid", rundir);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	return 0;
+}
+
+static int config_path(const char *cfg, char *out, size_t len)
+{
+	struct stat st;
+
+	if (stat(cfg, &st)) {
+		xd_err("%s: %s", cfg, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		snprintf(out, len, "%s/ldirectord.cf", cfg);
+	else
+		snprintf(out, len, "%s", cfg);
+	return 0;
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "node", required_argument, NULL, 'N' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "rundir", required_argument, NULL, 'R' },
+		{ "bpffs", required_argument, NULL, 'B' },
+		{ "datapath", required_argument, NULL, 'M' },
+		{ "conn-max", required_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct utsname u;
+	int c;
+
+	snprintf(d->rundir, sizeof(d->rundir), "%s", DEFAULT_RUNDIR);
+	snprintf(d->bpffs, sizeof(d->bpffs), "%s", DEFAULT_BPFFS);
+	d->bopts.conn_max = XD_DEFAULT_CONN_MAX;
+	if (uname(&u) == 0)
+		snprintf(d->node, sizeof(d->node), "%s", u.nodename);
+
+	while ((c = getopt_long(argc, argv, "c:N:fdh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			snprintf(d->cfg_dir, sizeof(d->cfg_dir), "%s", optarg);
+			break;
+		case 'N':
+			snprintf(d->node, sizeof(d->node), "%s", optarg);
+			break;
+		case 'f':
+			d->foreground = true;
+			break;
+		case 'd':
+			xd_log_set_level(LOG_DEBUG);
+			break;
+		case 'R':
+			snprintf(d->rundir, sizeof(d->rundir), "%s", optarg);
+			break;
+		case 'B':
+			snprintf(d->bpffs, sizeof(d->bpffs), "%s", optarg);
+			break;
+		case 'M':
+			if (dp_mode_parse(optarg, &d->bopts.mode)) {
+				fprintf(stderr, "xdirectord: --datapath %s: expected "
+					"auto, xdp, xdp-generic or tc\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'C': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 1024 || v > (1UL << 28)) {
+				fprintf(stderr, "xdirectord: --conn-max %s: expected "
+					"a number from 1024 to %lu\n", optarg,
+					1UL << 28);
+				return -EINVAL;
+			}
+			d->bopts.conn_max = v;
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xdirectord: unexpected argument '%s'\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (!d->cfg_dir[0]) {
+		fprintf(stderr, "xdirectord: -c DIR is required\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	d->bopts.bpffs = d->bpffs;
+	return 0;
+}
+
+/* Log where ldirectord.cf's logfile= says, once the daemon runs detached. */
+static void setup_logging(struct daemon *d)
+{
+	const struct ld_config *cfg = &d->ctl.cfg;
+
+	if (d->foreground)
+		return;
+	if (cfg->log_syslog)
+		xd_log_open(XD_LOG_SYSLOG, cfg->log_facility, NULL);
+	else if (cfg->logfile && cfg->logfile[0])
+		xd_log_open(XD_LOG_FILE, 0, cfg->logfile);
+	else
+		xd_log_open(XD_LOG_SYSLOG, LOG_DAEMON, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	char err[1024], cfg_file[512], sock[512];
+	bool clean;
+	int rc;
+
+	if (parse_args(&d, argc, argv))
+		return 2;
+	libbpf_set_print(libbpf_log);
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+	signal(SIGPIPE, SIG_IGN);
+	d.started_at = now_unix();
+
+	if (config_path(d.cfg_dir, cfg_file, sizeof(cfg_file)))
+		return 1;
+	if (ensure_bpffs())
+		return 1;
+	rc = mkdir_p(d.rundir);
+	if (rc) {
+		xd_err("%s: cannot create run directory: %s", d.rundir,
+		       strerror(-rc));
+		return 1;
+	}
+	if (!d.foreground && daemon(0, 0)) {
+		xd_err("daemon: %s", strerror(errno));
+		return 1;
+	}
+
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	rc = xdp_backend_open(&d.bopts, &d.backend, err, sizeof(err));
+	if (rc) {
+		xd_err("%s", err);
+		return 1;
+	}
+	rc = controller_init(&d.ctl, d.loop, d.backend, cfg_file);
+	if (!rc)
+		rc = controller_load(&d.ctl, err, sizeof(err));
+	if (rc) {
+		xd_err("%s", err);
+		/* Nothing of ours was attached yet unless an earlier daemon
+		 * left it: leave that running untouched. */
+		d.backend->ops->close(d.backend, false);
+		return 1;
+	}
+	setup_logging(&d);
+
+	snprintf(sock, sizeof(sock), "%s/xdirectord.sock", d.rundir);
+	rc = ctl_server_open(&d.ctl_srv, d.loop, sock, daemon_command, &d);
+	if (rc) {
+		xd_err("%s: control socket: %s", sock, strerror(-rc));
+		controller_fini(&d.ctl);
+		d.backend->ops->close(d.backend, false);
+		return 1;
+	}
+	write_pidfile(d.rundir);
+
+	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
+	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
+	ev_signal_init(&d.sig_hup, hup_cb, SIGHUP);
+	d.sig_hup.data = &d;
+	ev_signal_start(d.loop, &d.sig_term);
+	ev_signal_start(d.loop, &d.sig_int);
+	ev_signal_start(d.loop, &d.sig_hup);
+	ev_timer_init(&d.maintain, maintain_cb, 1.0, 1.0);
+	d.maintain.data = &d;
+	ev_timer_start(d.loop, &d.maintain);
+
+	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
+		d.node, cfg_file, d.bpffs, sock);
+	ev_run(d.loop, 0);
+
+	/* ldirectord's cleanstop: remove the table on a deliberate stop,
+	 * or leave it serving for the next daemon. */
+	clean = d.ctl.cfg.cleanstop;
+	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
+	ctl_server_close(&d.ctl_srv);
+	controller_fini(&d.ctl);
+	d.backend->ops->close(d.backend, clean);
+	{
+		char pid[512];
+
+		snprintf(pid, sizeof(pid), "%s/xdirectord.pid", d.rundir);
+		unlink(pid);
+	}
+	return 0;
+}
