@@ -34,12 +34,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } svc_reals SEC(".maps");
 
-/* Scheduler rings: XD_RING_SIZE slots per service, each a real id. */
+/* Scheduler rings: XD_RING_SIZE slots per service, each a real id. The
+ * value is 64-bit because array elements are 8-byte aligned anyway, and
+ * the daemon writes the mmapped array directly. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XD_MAX_SERVICES * XD_RING_SIZE);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 	__uint(map_flags, BPF_F_MMAPABLE);	/* written in bulk by the daemon */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sched_ring SEC(".maps");

@@ -23,7 +23,7 @@ struct pkt {
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	void *l4;		/* TCP/UDP/ICMP header, bounds-checked */
-	__u32 len;		/* frame length */
+	__u32 len;		/* frame length, linear or not */
 	__u16 l3_off;
 	__u16 l4_off;
 	__u8 proto;
@@ -68,7 +68,9 @@ static __always_inline int parse_packet(struct pkt *p)
 		return PARSE_BAD_IP;
 	ihl_len = iph->ihl * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < ihl_len || (void *)iph + tot_len > p->data_end)
+	/* p->len is the whole frame: with TC the payload may sit outside
+	 * the linear part that data_end bounds. */
+	if (tot_len < ihl_len || p->l3_off + tot_len > p->len)
 		return PARSE_BAD_IP;
 	p->proto = iph->protocol;
 	p->l4_off = sizeof(*eth) + ihl_len;

@@ -25,13 +25,14 @@ static __always_inline int real_usable(__u32 id, struct xd_real **out)
 
 static __always_inline __u32 ring_at(const struct xd_svc *svc, __u32 slot)
 {
-	__u32 idx, *id;
+	__u64 *id;
+	__u32 idx;
 
 	if (slot >= XD_RING_SIZE)
 		return XD_NO_REAL;
 	idx = svc->id * XD_RING_SIZE + slot;
 	id = bpf_map_lookup_elem(&sched_ring, &idx);
-	return id ? *id : XD_NO_REAL;
+	return id ? (__u32)*id : XD_NO_REAL;
 }
 
 static __always_inline __u32 sched_ring_rr(const struct xd_svc *svc)
@@ -72,9 +73,10 @@ static long lc_visit(__u32 i, struct lc_ctx *ctx)
 	__u64 overhead;
 	__u32 id;
 
-	if (i >= ctx->nreals || i >= XD_MAX_REALS_PER_SVC)
+	if (i >= ctx->nreals)
 		return 1;
-	id = ctx->list->ids[i];
+	/* The mask keeps the index provably inside the array. */
+	id = ctx->list->ids[i & (XD_MAX_REALS_PER_SVC - 1)];
 	if (!real_usable(id, &r))
 		return 0;
 	rc = bpf_map_lookup_elem(&real_conns, &id);

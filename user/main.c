@@ -45,31 +45,58 @@ static void usage(FILE *out)
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 		      va_list ap)
 {
-	char buf[1024];
+	char *buf = NULL;
 	size_t n;
 
-	if (level == LIBBPF_DEBUG)
+	if (level == LIBBPF_DEBUG || vasprintf(&buf, fmt, ap) < 0)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
 	n = strlen(buf);
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = 0;
-	xd_log(level == LIBBPF_WARN ? LOG_WARNING : LOG_INFO, "libbpf: %s", buf);
+	xd_log(level == LIBBPF_WARN ? LOG_WARNING : LOG_INFO, "%s", buf);
+	free(buf);
 	return 0;
 }
 
-static int ensure_bpffs(void)
+/*
+ * The pin directory must be on a bpf filesystem that outlives us, or a
+ * restart would not find the datapath. A fresh boot may not have one on
+ * /sys/fs/bpf yet: mount it there. Note that `ip netns exec` gives its
+ * command a private /sys, so a bpffs mounted there would vanish with the
+ * daemon: point --bpffs at a bpffs mounted outside /sys instead.
+ */
+static int ensure_bpffs(const char *dir)
 {
+	char path[512];
 	struct statfs st;
 
-	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+	snprintf(path, sizeof(path), "%s", dir);
+	while (statfs(path, &st)) {
+		char *slash = strrchr(path, '/');
+
+		if (!slash || slash == path) {
+			snprintf(path, sizeof(path), "/");
+			if (statfs(path, &st))
+				return -errno;
+			break;
+		}
+		*slash = 0;
+	}
+	if (st.f_type == BPF_FS_MAGIC)
 		return 0;
+	if (strncmp(dir, "/sys/fs/bpf/", 12)) {
+		xd_err("%s: not on a bpf filesystem; mount one first "
+		       "(mount -t bpf bpf DIR)", dir);
+		return -EINVAL;
+	}
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
 		xd_err("/sys/fs/bpf: not a bpf filesystem and mounting one "
 		       "failed: %s", strerror(errno));
 		return -errno;
 	}
-	xd_info("mounted bpffs on /sys/fs/bpf");
+	xd_warn("mounted a bpffs on /sys/fs/bpf; if this runs under "
+		"`ip netns exec`, that mount is private and pins will not "
+		"outlive the daemon");
 	return 0;
 }
 
@@ -266,7 +293,7 @@ int main(int argc, char **argv)
 
 	if (config_path(d.cfg_dir, cfg_file, sizeof(cfg_file)))
 		return 1;
-	if (ensure_bpffs())
+	if (ensure_bpffs(d.bpffs))
 		return 1;
 	rc = mkdir_p(d.rundir);
 	if (rc) {

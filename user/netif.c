@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <unistd.h>
 
 #include "netif.h"
@@ -81,9 +83,20 @@ int netif_for_addr(uint32_t addr, char name[IF_NAMESIZE])
 
 bool netif_is_physical(const char *name)
 {
-	char path[128];
-	struct stat st;
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool physical = false;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
-	return stat(path, &st) == 0;
+	/* Asked through a socket, so it answers for this network namespace
+	 * (sysfs may show another one under `nsenter --net`). Virtual
+	 * drivers (veth, bridge, tun, dummy, ...) report no bus. */
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		physical = info.bus_info[0] != 0 &&
+			   strcmp(info.bus_info, "N/A") != 0;
+	close(fd);
+	return physical;
 }

@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	int services = 1000, reals = 10, duration = 20, port = 18080, opt;
 	double interval = 1.0;
 	bool reuse = false;
-	struct rlimit rl = { 65536, 65536 };
+	struct rlimit rl;
 	struct rusage ru0, ru1, ruc;
 	struct check_counters cnt;
 	struct check_manager *m;
@@ -205,6 +205,8 @@ int main(int argc, char **argv)
 	if (services < 1 || reals < 1 || reals > 250 || duration < 1 ||
 	    interval <= 0)
 		usage();
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		fprintf(stderr, "check_scale: raising the fd limit: %s\n",
 			strerror(errno));

@@ -67,10 +67,17 @@ enum dp_mode dp_mode_resolve(enum dp_mode want, const char *ifname,
 	return DP_XDP;
 }
 
+/* bpffs refuses names with a dot: "eth0.100" is pinned as "tc_eth0+100". */
 static void pin_path(char *buf, size_t len, const char *dir,
 		     const char *ifname, enum dp_mode mode)
 {
-	snprintf(buf, len, "%s/%s.%s", dir, ifname, pin_suffix[mode]);
+	char name[IF_NAMESIZE];
+
+	snprintf(name, sizeof(name), "%s", ifname);
+	for (char *p = name; *p; p++)
+		if (*p == '.')
+			*p = '+';
+	snprintf(buf, len, "%s/%s_%s", dir, pin_suffix[mode], name);
 }
 
 enum dp_mode attached_mode(const char *links_dir, const char *ifname)

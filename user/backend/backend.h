@@ -18,6 +18,7 @@ struct backend_opts {
 	const char *bpffs;	/* this instance's pin directory */
 	enum dp_mode mode;
 	uint32_t conn_max;
+	bool no_attach;		/* tests: fill maps, attach nothing */
 };
 
 struct backend_iface {
@@ -86,5 +87,10 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		     char *err, size_t errlen);
 
 void backend_snapshot_free(struct backend_snapshot *s);
+
+/* For tests and benchmarks of the XDP backend: its programs and maps by
+ * name (as in bpf/director.bpf.c), or -ENOENT. */
+int xdp_backend_prog_fd(struct backend *b, const char *name);
+int xdp_backend_map_fd(struct backend *b, const char *name);
 
 #endif

@@ -56,10 +56,11 @@ struct xdp_backend {
 	char bpffs[256];
 	char links_dir[300];
 	enum dp_mode mode;
+	bool no_attach;
 	struct svc_slot svcs[XD_MAX_SERVICES];
 	struct real_slot *reals;	/* XD_MAX_REALS */
 	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
-	uint32_t *ring_mm;		/* mmapped sched_ring */
+	uint64_t *ring_mm;		/* mmapped sched_ring */
 	struct backend_iface ifaces[XD_MAX_IFACES];
 	size_t nifaces;
 	int ncpus;
@@ -187,6 +188,7 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		return -ENOMEM;
 	x->base.ops = &xdp_ops;
 	x->mode = opts->mode;
+	x->no_attach = opts->no_attach;
 	x->reals = calloc(XD_MAX_REALS, sizeof(*x->reals));
 	x->ncpus = libbpf_num_possible_cpus();
 	snprintf(x->bpffs, sizeof(x->bpffs), "%s", opts->bpffs);
@@ -229,7 +231,7 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 	x->conns_mm = map_mmap(x->skel->maps.real_conns,
 			       XD_MAX_REALS * sizeof(struct xd_real_conns));
 	x->ring_mm = map_mmap(x->skel->maps.sched_ring,
-			      (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint32_t));
+			      (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
 	if (!x->conns_mm || !x->ring_mm) {
 		rc = -errno;
 		snprintf(err, errlen, "mmap datapath arrays: %s", strerror(-rc));
@@ -607,17 +609,21 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 			plan[i].real_ids[j] = id;
 		}
 	}
-	rc = plan_ifaces(x, t, want, &nwant, err, errlen);
-	if (rc)
-		goto out;
+	if (!x->no_attach) {
+		rc = plan_ifaces(x, t, want, &nwant, err, errlen);
+		if (rc)
+			goto out;
+	}
 
 	/* Apply. Attach before filling, so a refusal leaves maps as they
 	 * were; then reals that gain weight, services and rings, and last
 	 * the reals that lose it or go, so no ring ever points at a real
 	 * that cannot take a connection. */
-	rc = attach_ifaces(x, want, nwant, err, errlen);
-	if (rc)
-		goto out;
+	if (!x->no_attach) {
+		rc = attach_ifaces(x, want, nwant, err, errlen);
+		if (rc)
+			goto out;
+	}
 
 	for (size_t i = 0; i < t->nsvcs; i++) {
 		const struct lb_service *s = &t->svcs[i];
@@ -665,7 +671,7 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 				 (s->local ? XD_SVC_F_LOCAL : 0),
 			.nreals = s->nreals,
 		};
-		uint32_t *dst = x->ring_mm + (size_t)v.id * XD_RING_SIZE;
+		uint64_t *dst = x->ring_mm + (size_t)v.id * XD_RING_SIZE;
 		uint32_t sid = v.id;
 
 		for (size_t j = 0; j < s->nreals; j++)
@@ -698,8 +704,6 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 			bpf_map_lookup_elem(vfd, &k.vip, &cnt);
 			cnt++;
 			bpf_map_update_elem(vfd, &k.vip, &cnt, BPF_ANY);
-			bpf_map__update_elem(sk->maps.rr_cursor, &sid,
-					     sizeof(sid), NULL, 0, BPF_ANY);
 			(void)zero;
 		}
 		slot->used = true;
@@ -1048,7 +1052,7 @@ static void xdp_close(struct backend *b, bool detach)
 		munmap(x->conns_mm, XD_MAX_REALS * sizeof(struct xd_real_conns));
 	if (x->ring_mm)
 		munmap(x->ring_mm,
-		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint32_t));
+		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
 	director_bpf__destroy(x->skel);
 	free(x->reals);
 	free(x);
@@ -1062,3 +1066,23 @@ static const struct backend_ops xdp_ops = {
 	.maintain = xdp_maintain,
 	.close = xdp_close,
 };
+
+int xdp_backend_prog_fd(struct backend *b, const char *name)
+{
+	struct bpf_program *p;
+
+	if (b->ops != &xdp_ops)
+		return -ENOENT;
+	p = bpf_object__find_program_by_name(to_xdp(b)->skel->obj, name);
+	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+int xdp_backend_map_fd(struct backend *b, const char *name)
+{
+	struct bpf_map *m;
+
+	if (b->ops != &xdp_ops)
+		return -ENOENT;
+	m = bpf_object__find_map_by_name(to_xdp(b)->skel->obj, name);
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
