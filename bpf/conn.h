@@ -101,8 +101,29 @@ static __always_inline __u8 tcp_next_state(struct xd_conn *c, __u8 tcp_flags,
 	return state;
 }
 
+/* Tell the sync daemon, if one listens. A full ring loses the event;
+ * the standby heals that with its periodic bulk resync. */
+static __always_inline void conn_event(const struct xd_conn_key *k,
+				       const struct xd_conn *c, __u32 type)
+{
+	struct xd_conn_event *ev;
+	__u32 zero = 0, *on = bpf_map_lookup_elem(&sync_on, &zero);
+
+	if (!on || !*on)
+		return;
+	ev = bpf_ringbuf_reserve(&conn_events, sizeof(*ev), 0);
+	if (!ev)
+		return;
+	ev->key = *k;
+	ev->conn = *c;
+	ev->type = type;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
 /* Apply a packet to an existing connection: state, counts, last_seen. */
-static __always_inline void conn_touch(struct xd_conn *c, struct pkt *p,
+static __always_inline void conn_touch(const struct xd_conn_key *k,
+				       struct xd_conn *c, struct pkt *p,
 				       int from_client, __u64 now)
 {
 	if (p->proto == IPPROTO_TCP &&
@@ -114,6 +135,7 @@ static __always_inline void conn_touch(struct xd_conn *c, struct pkt *p,
 			real_conns_move(c->real_id, c->state, next);
 			c->state = next;
 			c->last_seen_ns = now;
+			conn_event(k, c, XD_EV_STATE);
 			return;
 		}
 	}

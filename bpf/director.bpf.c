@@ -75,6 +75,7 @@ static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
 		return -1;
 	}
 	real_conns_move(real_id, XD_TCP_NONE, state);
+	conn_event(ck, &c, XD_EV_NEW);
 	return 0;
 }
 
@@ -126,7 +127,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 				count_svc_drop(svc->id);
 				return XD_ACT_DROP;
 			}
-			conn_touch(c, p, 1, now);
+			conn_touch(&ck, c, p, 1, now);
 			count_svc_real(c->svc_id, id, p->len, 0, 0);
 			act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport,
 					    ifindex, res);
@@ -210,7 +211,7 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 		res->reason = XD_DROP_NO_CONN;
 		return XD_ACT_DROP;
 	}
-	conn_touch(c, p, 0, now);
+	conn_touch(&ck, c, p, 0, now);
 	count_svc_real(c->svc_id, c->real_id, p->len, 1, 0);
 	act = nat_and_route(ctx, tc, p, NAT_SRC, rv->vip, rv->vport, ifindex, res);
 	if (res->reason == 0)

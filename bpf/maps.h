@@ -122,4 +122,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } reason_stats SEC(".maps");
 
+/* New connections and state changes, for the sync daemon. Not pinned:
+ * a restarted daemon resyncs in bulk instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XD_EVENTS_BYTES);
+} conn_events SEC(".maps");
+
+/* Whether anyone consumes conn_events (the active director syncs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sync_on SEC(".maps");
+
 #endif

@@ -171,6 +171,24 @@ struct xd_reason_count {
 	__u64 bytes;
 };
 
+/*
+ * Connection events for the sync to the standby director: sent on a new
+ * connection and on every state change (not per packet).
+ */
+enum xd_event_type {
+	XD_EV_NEW = 1,
+	XD_EV_STATE,
+};
+
+struct xd_conn_event {
+	struct xd_conn_key key;
+	struct xd_conn conn;
+	__u32 type;		/* enum xd_event_type */
+	__u32 pad;
+};
+
+#define XD_EVENTS_BYTES	(4u << 20)	/* ring buffer size */
+
 /* Names of pinned objects under the instance's bpffs directory. */
 #define XD_PIN_MAPS_SUBDIR	"maps"
 #define XD_PIN_LINKS_SUBDIR	"links"

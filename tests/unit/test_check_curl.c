@@ -208,6 +208,8 @@ static void test_https(void **state)
 			break;
 		usleep(100000);
 	}
+	if (!ev.up)
+		print_error("https: %s\n", ev.why);
 	assert_true(ev.up);
 	sp.receive = "nothing like this";
 	assert_false(run_one(&sp, 3).up);

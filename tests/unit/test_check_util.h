@@ -59,14 +59,20 @@ static inline int t_bind(const char *ip, int type, uint16_t *port)
 	return fd;
 }
 
-/* A port on ip where nothing listens (bound then closed). */
+/* A TCP port on ip where nothing listens and no TIME_WAIT lingers: bound
+ * without SO_REUSEADDR, then closed. */
 static inline uint16_t t_free_port(const char *ip)
 {
-	uint16_t port;
-	int fd = t_bind(ip, SOCK_DGRAM, &port);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t l = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = t_ip(ip);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &l);
 	close(fd);
-	return port;
+	return ntohs(sin.sin_port);
 }
 
 typedef void (*t_conn_fn)(int fd, void *arg);

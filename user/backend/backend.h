@@ -60,6 +60,16 @@ struct backend_conn {
 	uint64_t expires_in_ms;
 };
 
+/* A connection as the peer director reports it (sync). */
+struct backend_sync_conn {
+	struct xd_conn_key key;
+	uint32_t raddr;		/* network order */
+	uint16_t rport;		/* network order */
+	uint8_t state;		/* enum xd_tcp_state */
+	uint8_t flags;
+	uint64_t idle_ms;	/* time since its last packet on the peer */
+};
+
 typedef int (*backend_conn_cb)(const struct backend_conn *c, void *arg);
 
 struct backend;
@@ -74,6 +84,13 @@ struct backend_ops {
 	int (*conns)(struct backend *b, backend_conn_cb cb, void *arg);
 	/* Periodic housekeeping (expired connections); bounded work. */
 	void (*maintain)(struct backend *b);
+	/* Sync: install a connection learnt from the peer. -ENOENT when
+	 * its service or real server is not configured here. */
+	int (*install_conn)(struct backend *b, const struct backend_sync_conn *c);
+	/* Sync: datapath connection events on/off, and the ring buffer's
+	 * fd to consume them with (libbpf ring_buffer), or -ENOTSUP. */
+	int (*set_events)(struct backend *b, bool on);
+	int (*events_fd)(struct backend *b);
 	/* detach: remove programs and pins (clean stop); otherwise leave
 	 * the datapath running for the next daemon to pick up. */
 	void (*close)(struct backend *b, bool detach);

@@ -1058,7 +1058,73 @@ static void xdp_close(struct backend *b, bool detach)
 	free(x);
 }
 
+/* ---- sync ------------------------------------------------------------ */
+
+static int xdp_install_conn(struct backend *b, const struct backend_sync_conn *sc)
+{
+	struct xdp_backend *x = to_xdp(b);
+	struct xd_svc_key sk = { .vip = sc->key.daddr, .port = sc->key.dport,
+				 .proto = sc->key.proto };
+	int fd = bpf_map__fd(x->skel->maps.conn_table);
+	int rfd = bpf_map__fd(x->skel->maps.reply_table);
+	struct xd_reply_key rk = {
+		.saddr = sc->raddr, .daddr = sc->key.saddr,
+		.sport = sc->rport, .dport = sc->key.sport,
+		.proto = sc->key.proto,
+	};
+	struct xd_reply rv = { .vip = sc->key.daddr, .vport = sc->key.dport };
+	struct xd_conn c = {}, old;
+	uint64_t now = mono_coarse_ns(), idle = sc->idle_ms * 1000000ULL;
+	int sid, rid, rc;
+
+	if (sc->state == XD_TCP_NONE || sc->state >= XD_STATE_MAX)
+		return -EINVAL;
+	sid = find_svc(x, &sk);
+	if (sid < 0)
+		return -ENOENT;
+	rid = find_real(x, sid, sc->raddr, sc->rport);
+	if (rid < 0)
+		return -ENOENT;
+	c.raddr = sc->raddr;
+	c.rport = sc->rport;
+	c.state = sc->state;
+	c.flags = sc->flags | XD_CONN_F_SYNCED;
+	c.real_id = rid;
+	c.svc_id = sid;
+	c.last_seen_ns = now > idle ? now - idle : 0;
+	rc = bpf_map_update_elem(rfd, &rk, &rv, BPF_ANY);
+	if (rc)
+		return rc;
+	if (bpf_map_lookup_elem(fd, &sc->key, &old) == 0)
+		uncount(x, &old);
+	rc = bpf_map_update_elem(fd, &sc->key, &c, BPF_ANY);
+	if (rc)
+		return rc;
+	if (c.state == XD_TCP_ESTABLISHED)
+		__atomic_fetch_add(&x->conns_mm[rid].active, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&x->conns_mm[rid].inactive, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int xdp_set_events(struct backend *b, bool on)
+{
+	struct xdp_backend *x = to_xdp(b);
+	uint32_t zero = 0, v = on;
+
+	return bpf_map__update_elem(x->skel->maps.sync_on, &zero, sizeof(zero),
+				    &v, sizeof(v), BPF_ANY);
+}
+
+static int xdp_events_fd(struct backend *b)
+{
+	return bpf_map__fd(to_xdp(b)->skel->maps.conn_events);
+}
+
 static const struct backend_ops xdp_ops = {
+	.install_conn = xdp_install_conn,
+	.set_events = xdp_set_events,
+	.events_fd = xdp_events_fd,
 	.name = "xdp",
 	.apply = xdp_apply,
 	.snapshot = xdp_snapshot,
