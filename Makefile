@@ -101,7 +101,7 @@ $(BUILD)/xdirectorctl: $(CTL_OBJS) $(LIBXD)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBXD) $(USER_HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBXD) $(USER_HDRS) $(wildcard tests/unit/*.h)
 	$(call msg,CC-TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIBXD) $(LDLIBS) -lcmocka -o $@
