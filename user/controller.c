@@ -3,13 +3,19 @@
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include "controller.h"
 #include "log.h"
+
+static bool in_maintenance(const char *dir, uint32_t rip, uint16_t rport);
+static void update_autoreload(struct controller *c);
 
 static double now_unix(void)
 {
@@ -128,6 +134,7 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			const struct ld_real *r = &v->reals[j];
 			const struct real_health *h;
 			struct lb_real *lr;
+			bool in_service;
 
 			if (r->is_ipv6)
 				continue;
@@ -136,13 +143,15 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			/* As ldirectord: a real joins once a check passed;
 			 * a failed one is removed, or kept at weight 0 when
 			 * quiescent so its connections carry on. */
-			if ((!h || !h->known || !h->up) && !v->quiescent)
+			in_service = h && h->known && h->up && !h->maintenance;
+
+			if (!in_service && !v->quiescent)
 				continue;
 			lr = &s->reals[s->nreals++];
 			lr->addr = r->addr;
 			lr->port = htons(r->port);
 			lr->fwd = (enum lb_fwd)r->fwd;
-			lr->weight = h && h->known && h->up ? (uint32_t)r->weight : 0;
+			lr->weight = in_service ? (uint32_t)r->weight : 0;
 			if (lr->weight)
 				up++;
 		}
@@ -323,6 +332,8 @@ int controller_load(struct controller *c, char *err, size_t errlen)
 			*h = *prev;
 			continue;
 		}
+		h->maintenance = in_maintenance(cfg.maintenancedir, s->rip,
+						s->rport);
 		h->vip = s->vip;
 		h->vport = s->vport;
 		h->proto = s->proto;
@@ -362,11 +373,104 @@ int controller_load(struct controller *c, char *err, size_t errlen)
 		ld_config_free(&old_cfg);
 	free(old_health);
 	c->loaded_at = now_unix();
+	update_autoreload(c);
+	if (c->on_loaded)
+		c->on_loaded(c->on_loaded_arg);
 	return 0;
+}
+
+/* ldirectord: a file named IP:PORT or IP in maintenancedir takes that
+ * real server out of service until the file goes. */
+static bool in_maintenance(const char *dir, uint32_t rip, uint16_t rport)
+{
+	char ip[INET_ADDRSTRLEN], path[512];
+	struct stat st;
+
+	if (!dir || !*dir)
+		return false;
+	inet_ntop(AF_INET, &rip, ip, sizeof(ip));
+	snprintf(path, sizeof(path), "%s/%s:%u", dir, ip, rport);
+	if (stat(path, &st) == 0)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s", dir, ip);
+	return stat(path, &st) == 0;
+}
+
+void controller_tick(struct controller *c)
+{
+	bool changed = false;
+
+	if (!c->have_cfg)
+		return;
+	for (size_t i = 0; i < c->nhealth; i++) {
+		struct real_health *h = &c->health[i];
+		bool m = in_maintenance(c->cfg.maintenancedir, h->rip, h->rport);
+
+		if (m != h->maintenance) {
+			char ip[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &h->rip, ip, sizeof(ip));
+			xd_info("real server %s:%u %s maintenance", ip, h->rport,
+				m ? "enters" : "leaves");
+			h->maintenance = m;
+			changed = true;
+		}
+	}
+	if (changed && !ev_is_active(&c->reapply)) {
+		ev_timer_set(&c->reapply, 0.0, 0.0);
+		ev_timer_start(c->loop, &c->reapply);
+	}
+}
+
+/* ldirectord's callback: run after the file changed on disk, with the
+ * file's name, e.g. to copy it to the peer director. */
+static void run_callback(const char *cmd, const char *cfg_path)
+{
+	char *argv[] = { (char *)cmd, (char *)cfg_path, NULL };
+	extern char **environ;
+	pid_t pid;
+	int rc = posix_spawn(&pid, cmd, NULL, NULL, argv, environ);
+
+	if (rc)
+		xd_err("callback %s: %s", cmd, strerror(rc));
+}
+
+static void cfg_changed_cb(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	struct controller *c = w->data;
+	char err[1024];
+
+	if (!w->attr.st_nlink) {
+		xd_warn("%s: removed; keeping the running configuration",
+			c->cfg_path);
+		return;
+	}
+	xd_info("%s changed on disk: reloading", c->cfg_path);
+	if (c->cfg.callback && *c->cfg.callback)
+		run_callback(c->cfg.callback, c->cfg_path);
+	if (controller_load(c, err, sizeof(err)))
+		xd_err("autoreload refused, running configuration kept: %s", err);
+	else
+		c->reloads++;
+}
+
+static void update_autoreload(struct controller *c)
+{
+	bool want = c->cfg.autoreload;
+
+	if (want && !ev_is_active(&c->cfg_watch)) {
+		ev_stat_init(&c->cfg_watch, cfg_changed_cb, c->cfg_path, 1.0);
+		c->cfg_watch.data = c;
+		ev_stat_start(c->loop, &c->cfg_watch);
+	} else if (!want && ev_is_active(&c->cfg_watch)) {
+		ev_stat_stop(c->loop, &c->cfg_watch);
+	}
 }
 
 void controller_fini(struct controller *c)
 {
+	if (ev_is_active(&c->cfg_watch))
+		ev_stat_stop(c->loop, &c->cfg_watch);
 	if (ev_is_active(&c->reapply))
 		ev_timer_stop(c->loop, &c->reapply);
 	check_manager_free(c->checks);

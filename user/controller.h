@@ -22,6 +22,7 @@ struct real_health {
 	uint16_t rport;
 	bool known;
 	bool up;
+	bool maintenance;	/* named in maintenancedir: out of service */
 	double since;		/* unix time of the last change */
 	char why[128];
 };
@@ -39,6 +40,9 @@ struct controller {
 	ev_stat cfg_watch;	/* autoreload */
 	double loaded_at;
 	unsigned reloads;
+	/* called after every successful load (start, reload, autoreload) */
+	void (*on_loaded)(void *arg);
+	void *on_loaded_arg;
 };
 
 int controller_init(struct controller *c, struct ev_loop *loop,
@@ -52,6 +56,8 @@ const struct real_health *controller_health(const struct controller *c,
 					    uint32_t vip, uint16_t vport,
 					    uint8_t proto, uint32_t rip,
 					    uint16_t rport);
+/* Once a second: maintenancedir changes. */
+void controller_tick(struct controller *c);
 void controller_fini(struct controller *c);
 
 #endif

@@ -9,6 +9,7 @@
 #include "backend/backend.h"
 #include "controller.h"
 #include "ctl/ctl_server.h"
+#include "ctl/metrics_http.h"
 
 struct daemon {
 	struct ev_loop *loop;
@@ -22,6 +23,8 @@ struct daemon {
 	struct ctl_server ctl_srv;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer maintain;
+	struct metrics_http *metrics;
+	char metrics_listen[64];
 	bool foreground;
 	double started_at;
 };

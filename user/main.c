@@ -145,6 +145,32 @@ static void maintain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct daemon *d = w->data;
 
 	d->backend->ops->maintain(d->backend);
+	controller_tick(&d->ctl);
+}
+
+static char *metrics_text(void *arg)
+{
+	return daemon_metrics_text(arg);
+}
+
+/* After each successful (re)load: follow metrics= from the file. */
+static void config_loaded(void *arg)
+{
+	struct daemon *d = arg;
+	const char *want = d->ctl.cfg.metrics ? d->ctl.cfg.metrics : "";
+	char err[256];
+
+	if (!strcmp(want, d->metrics_listen))
+		return;
+	metrics_http_stop(d->metrics);
+	d->metrics = NULL;
+	snprintf(d->metrics_listen, sizeof(d->metrics_listen), "%s", want);
+	if (!*want)
+		return;
+	d->metrics = metrics_http_start(d->loop, want, metrics_text, d, err,
+					sizeof(err));
+	if (!d->metrics)
+		xd_err("%s", err);
 }
 
 static int write_pidfile(const char *rundir)
@@ -313,6 +339,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = controller_init(&d.ctl, d.loop, d.backend, cfg_file);
+	d.ctl.on_loaded = config_loaded;
+	d.ctl.on_loaded_arg = &d;
 	if (!rc)
 		rc = controller_load(&d.ctl, err, sizeof(err));
 	if (rc) {
@@ -354,6 +382,7 @@ int main(int argc, char **argv)
 	clean = d.ctl.cfg.cleanstop;
 	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
 	ctl_server_close(&d.ctl_srv);
+	metrics_http_stop(d.metrics);
 	controller_fini(&d.ctl);
 	d.backend->ops->close(d.backend, clean);
 	{

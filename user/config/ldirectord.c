@@ -106,6 +106,8 @@ static const struct key keys[] = {
 	{ "logfile",		K_LOGFILE,	G(logfile), NO, "/var/log/ldirectord.log", NULL },
 	{ "readdquiescent",	K_BOOL,		G(readdquiescent), NO, "no", NULL },
 	{ "maintenancedir",	K_STRING,	G(maintenancedir), NO, NULL, NULL },
+	/* xdirector's own: Prometheus exposition over HTTP, ADDR:PORT */
+	{ "metrics",		K_STRING,	G(metrics), NO, NULL, NULL },
 	{ "emailalertfrom",	K_STRING,	G(emailalertfrom), NO, NULL, IGNORED },
 	{ "smtp",		K_STRING,	G(smtp), NO, NULL, IGNORED },
 	{ "execute",		K_EXECUTE,	NO, NO, NULL,

@@ -125,6 +125,7 @@ struct ld_config {
 	bool log_syslog;	/* logfile named a syslog facility */
 	int log_facility;	/* LOG_* when log_syslog */
 	char *maintenancedir;
+	char *metrics;		/* xdirector: "addr:port" for /metrics, or NULL */
 	char *fallbackcommand;
 	bool has_fallback;
 	struct ld_real fallback;
