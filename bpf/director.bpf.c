@@ -137,6 +137,12 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		}
 	}
 
+	/* Fallback on the director itself: the local stack owns every new
+	 * flow, its handshake included, so nothing here tracks it. */
+	if (svc->flags & XD_SVC_F_LOCAL) {
+		res->reason = XD_PASS_LOCAL;
+		return XD_ACT_PASS;
+	}
 	state = XD_UDP;
 	if (p->proto == IPPROTO_TCP) {
 		state = XD_TCP_SYN_RECV;
@@ -150,10 +156,6 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 			}
 			state = XD_TCP_ESTABLISHED;
 		}
-	}
-	if (svc->flags & XD_SVC_F_LOCAL) {
-		res->reason = XD_PASS_LOCAL;
-		return XD_ACT_PASS;
 	}
 	id = sched_pick(svc, ck.saddr, ck.sport, &real);
 	if (id == XD_NO_REAL) {
