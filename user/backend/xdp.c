@@ -468,11 +468,23 @@ static int plan_ifaces(struct xdp_backend *x, const struct lb_table *t,
 	return 0;
 }
 
+static bool backend_has_iface(struct xdp_backend *x, int ifindex)
+{
+	for (size_t i = 0; i < x->nifaces; i++)
+		if (x->ifaces[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
 static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 			 size_t nwant, char *err, size_t errlen)
 {
 	struct director_bpf *sk = x->skel;
+	bool fresh[XD_MAX_IFACES] = {};
 
+	for (size_t i = 0; i < nwant; i++)
+		fresh[i] = attached_mode(x->links_dir, want[i].name) == DP_AUTO &&
+			   !backend_has_iface(x, want[i].ifindex);
 	for (size_t i = 0; i < nwant; i++) {
 		struct backend_iface *w = &want[i];
 		struct bpf_program *xp, *tp;
@@ -501,6 +513,10 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 		if (rc) {
 			snprintf(err, errlen, "%s: attach %s datapath: %s",
 				 w->name, dp_mode_name(mode), strerror(-rc));
+			/* Undo what this call attached; keep what ran before. */
+			for (size_t j = 0; j < i; j++)
+				if (fresh[j])
+					detach_iface(x->links_dir, want[j].name);
 			return rc;
 		}
 		w->mode = got;
@@ -508,6 +524,17 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 			dp_mode_name(got), w->ext ? "external" : "",
 			w->ext && w->in ? "+" : "", w->in ? "internal" : "",
 			w->why);
+	}
+	/* Interfaces no longer needed keep running until the daemon stops:
+	 * their connections may still be draining. */
+	for (size_t i = 0; i < x->nifaces; i++) {
+		size_t k;
+
+		for (k = 0; k < nwant; k++)
+			if (want[k].ifindex == x->ifaces[i].ifindex)
+				break;
+		if (k == nwant && nwant < XD_MAX_IFACES)
+			want[nwant++] = x->ifaces[i];
 	}
 	memcpy(x->ifaces, want, nwant * sizeof(*want));
 	x->nifaces = nwant;
