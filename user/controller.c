@@ -136,7 +136,9 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			struct lb_real *lr;
 			bool in_service;
 
-			if (r->is_ipv6)
+			/* gate and ipip were reported at load: the NAT
+			 * datapath leaves such reals out. */
+			if (r->is_ipv6 || r->fwd != LD_FWD_MASQ)
 				continue;
 			h = controller_health(c, v->addr, v->port, v->protocol,
 					      r->addr, r->port);

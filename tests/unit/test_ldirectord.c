@@ -242,7 +242,9 @@ static void test_sample(void **state)
 	assert_true(has_warning(&cfg, "sample.cf:75: firewall-mark"));
 	assert_true(has_warning(&cfg, "sample.cf:81: scheduler lblc"));
 	assert_true(has_warning(&cfg, "sample.cf:84: service mysql"));
-	assert_int_equal(cfg.nwarnings, 4);
+	assert_true(has_warning(&cfg, "sample.cf:46: persistent"));
+	assert_true(has_warning(&cfg, "sample.cf:47: netmask"));
+	assert_int_equal(cfg.nwarnings, 6);
 	ld_config_free(&cfg);
 }
 
@@ -288,7 +290,8 @@ static void test_inheritance(void **state)
 	assert_int_equal(b->fallback.addr, ip("127.0.0.1"));
 	assert_int_equal(b->fallback.port, 8443);
 	assert_string_equal(b->fallbackcommand, "/bin/true");
-	assert_int_equal(cfg.nwarnings, 0);
+	assert_int_equal(cfg.nwarnings, 1);
+	assert_true(has_warning(&cfg, "inherit.cf:9: fallbackcommand"));
 	ld_config_free(&cfg);
 }
 

@@ -94,7 +94,7 @@ static const struct key keys[] = {
 	{ "service",		K_SERVICE,	G(service), V(service), NULL, NULL },
 	{ "checkport",		K_PORT,		G(checkport), V(checkport), NULL, NULL },
 	{ "fallback",		K_FALLBACK,	G(has_fallback), V(has_fallback), NULL, NULL },
-	{ "fallbackcommand",	K_STRING,	G(fallbackcommand), V(fallbackcommand), NULL, NULL },
+	{ "fallbackcommand",	K_STRING,	G(fallbackcommand), V(fallbackcommand), NULL, IGNORED },
 	{ "quiescent",		K_BOOL,		G(quiescent), V(quiescent), "no", NULL },
 	{ "cleanstop",		K_BOOL,		G(cleanstop), V(cleanstop), "yes", NULL },
 	{ "emailalert",		K_STRING,	G(emailalert), V(emailalert), NULL, IGNORED },
@@ -104,7 +104,7 @@ static const struct key keys[] = {
 	{ "autoreload",		K_BOOL,		G(autoreload), NO, "no", NULL },
 	{ "callback",		K_STRING,	G(callback), NO, NULL, NULL },
 	{ "logfile",		K_LOGFILE,	G(logfile), NO, "/var/log/ldirectord.log", NULL },
-	{ "readdquiescent",	K_BOOL,		G(readdquiescent), NO, "no", NULL },
+	{ "readdquiescent",	K_BOOL,		G(readdquiescent), NO, "no", IGNORED },
 	{ "maintenancedir",	K_STRING,	G(maintenancedir), NO, NULL, NULL },
 	/* xdirector's own: Prometheus exposition over HTTP, ADDR:PORT */
 	{ "metrics",		K_STRING,	G(metrics), NO, NULL, NULL },
@@ -119,8 +119,8 @@ static const struct key keys[] = {
 
 	{ "scheduler",		K_SCHEDULER,	NO, V(scheduler), "wrr", NULL },
 	{ "protocol",		K_PROTOCOL,	NO, V(protocol), NULL, NULL },
-	{ "persistent",		K_UINT,		NO, V(persistent), "0", NULL },
-	{ "netmask",		K_NETMASK,	NO, V(netmask), "255.255.255.255", NULL },
+	{ "persistent",		K_UINT,		NO, V(persistent), "0", IGNORED },
+	{ "netmask",		K_NETMASK,	NO, V(netmask), "255.255.255.255", IGNORED },
 	{ "ops",		K_BOOL,		NO, V(ops), "no",
 	  "(one-packet scheduling) " IGNORED },
 	{ "request",		K_STRING,	NO, V(request), NULL, NULL },
@@ -132,7 +132,7 @@ static const struct key keys[] = {
 	{ "database",		K_STRING,	NO, V(database), NULL, NULL },
 	{ "secret",		K_STRING,	NO, V(secret), NULL, NULL },
 	{ "checkcommand",	K_STRING,	NO, V(checkcommand), NULL, NULL },
-	{ "monitorfile",	K_STRING,	NO, V(monitorfile), NULL, NULL },
+	{ "monitorfile",	K_STRING,	NO, V(monitorfile), NULL, IGNORED },
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
