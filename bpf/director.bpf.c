@@ -38,6 +38,27 @@ enum {
 
 #define XD_NOT_OURS	(-1)
 
+#ifndef PACKET_OTHERHOST
+#define PACKET_OTHERHOST 3
+#endif
+
+/*
+ * A frame a switch flooded to us (its MAC entry aged out, a port flapped)
+ * is the other director's to handle, not ours: a standby must not NAT it.
+ */
+static __always_inline int for_other_host(void *ctx, const int tc,
+					  const struct pkt *p, __u32 ifindex)
+{
+	struct xd_if_mac *m;
+
+	if (tc)
+		return ((struct __sk_buff *)ctx)->pkt_type == PACKET_OTHERHOST;
+	m = bpf_map_lookup_elem(&if_macs, &ifindex);
+	if (!m)
+		return 0;
+	return __builtin_memcmp(p->eth->h_dest, m->mac, ETH_ALEN) != 0;
+}
+
 static __always_inline int is_new_flow_syn(const struct pkt *p)
 {
 	return (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
@@ -106,6 +127,10 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	svc = bpf_map_lookup_elem(&services, &sk);
 	if (!svc)
 		return XD_NOT_OURS;
+	if (for_other_host(ctx, tc, p, ifindex)) {
+		res->reason = XD_PASS_OTHERHOST;
+		return XD_ACT_PASS;
+	}
 
 	now = bpf_ktime_get_coarse_ns();
 	c = bpf_map_lookup_elem(&conn_table, &ck);
@@ -197,6 +222,10 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 	rv = bpf_map_lookup_elem(&reply_table, &rk);
 	if (!rv)
 		return XD_NOT_OURS;
+	if (for_other_host(ctx, tc, p, ifindex)) {
+		res->reason = XD_PASS_OTHERHOST;
+		return XD_ACT_PASS;
+	}
 	ck = (struct xd_conn_key){
 		.saddr = rk.daddr,
 		.daddr = rv->vip,

@@ -122,6 +122,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } reason_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XD_MAX_IFACES);
+	__type(key, __u32);		/* ifindex */
+	__type(value, struct xd_if_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} if_macs SEC(".maps");
+
 /* New connections and state changes, for the sync daemon. Not pinned:
  * a restarted daemon resyncs in bulk instead. */
 struct {

@@ -9,6 +9,9 @@
 #include "backend/backend.h"
 #include "controller.h"
 #include "ctl/ctl_server.h"
+
+struct ha;
+struct sync;
 #include "ctl/metrics_http.h"
 
 struct daemon {
@@ -27,6 +30,10 @@ struct daemon {
 	char metrics_listen[64];
 	bool foreground;
 	double started_at;
+	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
+	/* --- sync (user/sync/sync.h) --- */
+	struct sync *sync;	/* NULL without authkeys */
+	/* --- end sync --- */
 };
 
 /* Control-socket commands (user/ctl/commands.c). */

@@ -71,6 +71,7 @@ static const char *const reason_names[XD_REASON_MAX] = {
 	[XD_DROP_CONN_FULL] = "drop_conn_full",
 	[XD_DROP_NO_NEIGH] = "drop_no_neigh",
 	[XD_DROP_REAL_GONE] = "drop_real_gone",
+	[XD_PASS_OTHERHOST] = "pass_otherhost",
 };
 
 const char *xd_reason_name(int reason)

@@ -21,7 +21,9 @@
 #include <bpf/libbpf.h>
 
 #include "daemon.h"
+#include "ha/ha.h"
 #include "log.h"
+#include "sync/sync.h"
 
 #define DEFAULT_RUNDIR	"/run/xdirector"
 #define DEFAULT_BPFFS	"/sys/fs/bpf/xdirector"
@@ -39,6 +41,12 @@ static void usage(FILE *out)
 "      --bpffs DIR        pin directory of this instance (default " DEFAULT_BPFFS ")\n"
 "      --datapath MODE    auto | xdp | xdp-generic | tc (default auto)\n"
 "      --conn-max N       connection table size (default %d)\n"
+"      --sync-role ROLE   pin the connection-sync role: master | backup |\n"
+"                         none (default: membership decides)\n"
+"      --sync-dev IFNAME  send sync on IFNAME (broadcast), not ha.cf's links\n"
+"      --sync-peer ADDR   send sync to ADDR (unicast), not ha.cf's links\n"
+"      --sync-port N      sync UDP port (default 8848)\n"
+"      --sync-refresh S   active director: full resync every S seconds (default 60)\n"
 "  -h, --help\n", XD_DEFAULT_CONN_MAX);
 }
 
@@ -202,6 +210,10 @@ static int config_path(const char *cfg, char *out, size_t len)
 	return 0;
 }
 
+/* --- sync: --sync-* options (user/sync/sync.h) --- */
+static struct sync_cli sync_cli;
+/* --- end sync --- */
+
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,6 +225,13 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "bpffs", required_argument, NULL, 'B' },
 		{ "datapath", required_argument, NULL, 'M' },
 		{ "conn-max", required_argument, NULL, 'C' },
+		/* --- sync --- */
+		{ "sync-role", required_argument, NULL, 0x5301 },
+		{ "sync-dev", required_argument, NULL, 0x5302 },
+		{ "sync-peer", required_argument, NULL, 0x5303 },
+		{ "sync-port", required_argument, NULL, 0x5304 },
+		{ "sync-refresh", required_argument, NULL, 0x5305 },
+		/* --- end sync --- */
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -265,6 +284,34 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			d->bopts.conn_max = v;
 			break;
 		}
+		/* --- sync --- */
+		case 0x5301:
+			sync_cli.role = optarg;
+			break;
+		case 0x5302:
+			sync_cli.dev = optarg;
+			break;
+		case 0x5303:
+			sync_cli.peer = optarg;
+			break;
+		case 0x5304:
+		case 0x5305: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !v || v > 65535) {
+				fprintf(stderr, "xdirectord: --sync-%s %s: expected "
+					"a number from 1 to 65535\n",
+					c == 0x5304 ? "port" : "refresh", optarg);
+				return -EINVAL;
+			}
+			if (c == 0x5304)
+				sync_cli.port = v;
+			else
+				sync_cli.refresh_s = v;
+			break;
+		}
+		/* --- end sync --- */
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -319,6 +366,16 @@ int main(int argc, char **argv)
 
 	if (config_path(d.cfg_dir, cfg_file, sizeof(cfg_file)))
 		return 1;
+	/* HA: ha.cf, haresources, authkeys beside ldirectord.cf. Read before
+	 * anything starts; haresources may name the ldirectord.cf to run. */
+	if (strcmp(cfg_file, d.cfg_dir) &&
+	    ha_open(&d.ha, d.cfg_dir, d.node, d.rundir, err, sizeof(err))) {
+		xd_err("%s", err);
+		return 1;
+	}
+	if (ha_ldirectord_file(d.ha))
+		snprintf(cfg_file, sizeof(cfg_file), "%s",
+			 ha_ldirectord_file(d.ha));
 	if (ensure_bpffs(d.bpffs))
 		return 1;
 	rc = mkdir_p(d.rundir);
@@ -361,6 +418,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	write_pidfile(d.rundir);
+	/* --- sync: before HA starts, so its first role reaches us --- */
+	rc = sync_daemon_open(&d.sync, d.loop, d.backend, d.cfg_dir, d.node,
+			      &sync_cli, err, sizeof(err));
+	if (rc) {
+		xd_err("%s", err);
+		ha_close(d.ha);
+		ctl_server_close(&d.ctl_srv);
+		controller_fini(&d.ctl);
+		d.backend->ops->close(d.backend, false);
+		return 1;
+	}
+	if (d.sync && d.ha)
+		ha_on_role_change(d.ha, sync_ha_role_cb, d.sync);
+	/* --- end sync --- */
+	/* HA after the datapath and checks run: a takeover serves at once. */
+	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err))) {
+		xd_err("%s", err);
+		ha_close(d.ha);
+		ctl_server_close(&d.ctl_srv);
+		controller_fini(&d.ctl);
+		d.backend->ops->close(d.backend, false);
+		return 1;
+	}
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
@@ -376,6 +456,15 @@ int main(int argc, char **argv)
 	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
 		d.node, cfg_file, d.bpffs, sock);
 	ev_run(d.loop, 0);
+
+	/* Give up the VIPs and tell the peer before anything else stops. */
+	ha_shutdown(d.ha);
+	ha_close(d.ha);
+	d.ha = NULL;
+	/* --- sync --- */
+	sync_free(d.sync);
+	d.sync = NULL;
+	/* --- end sync --- */
 
 	/* ldirectord's cleanstop: remove the table on a deliberate stop,
 	 * or leave it serving for the next daemon. */

@@ -123,6 +123,13 @@ struct xd_reply {
 	__u16 pad;
 };
 
+/* The MAC of each interface the datapath is attached to (XDP has no
+ * pkt_type to tell frames flooded by a switch from our own). */
+struct xd_if_mac {
+	__u8 mac[6];
+	__u16 pad;
+};
+
 /* Runtime parameters, one entry of an array map. */
 struct xd_params {
 	__u64 timeout_ns[XD_STATE_MAX];	/* idle timeout per state */
@@ -163,6 +170,7 @@ enum xd_reason {
 	XD_DROP_CONN_FULL,	/* connection table update failed */
 	XD_DROP_NO_NEIGH,	/* reply: next hop unresolved (XDP mode) */
 	XD_DROP_REAL_GONE,	/* connection's real server was removed */
+	XD_PASS_OTHERHOST,	/* frame for another host's MAC (flooded) */
 	XD_REASON_MAX,
 };
 

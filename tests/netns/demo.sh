@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: the seed topology in network namespaces, two directors running
-# xdirectord, requests balanced between two nginx real servers, then the
-# VIPs handed from dir1 to dir2 and the requests served through dir2.
+# xdirectord, requests balanced between two nginx real servers, then dir1
+# fails (cut off its switches), dir2 takes the VIPs over by heartbeat, the
+# outage is measured and the requests are served through dir2.
 #
 #                      external LAN 192.168.10.0/24
 #   +--------+                 VIP 192.168.10.100
@@ -25,6 +26,7 @@
 # on Ctrl-C. Takes about 20 seconds.
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ha_lib.sh"
 
 section() {
 	echo
@@ -65,21 +67,10 @@ enable_gro_on_switch_ports
 start_nginx real1 || xd_die "nginx on real1"
 start_nginx real2 || xd_die "nginx on real2"
 echo "  nginx running on real1 (10.0.0.11) and real2 (10.0.0.12)"
-add_vip dir1
-echo "  VIPs 192.168.10.100 and 10.0.0.1 on dir1"
-for d in dir1 dir2; do
-	director_config $d <<'EOF'
-checktimeout=3
-checkinterval=1
-quiescent=no
-virtual=192.168.10.100:80
-	real=10.0.0.11:80 masq 1
-	real=10.0.0.12:80 masq 1
-	scheduler=rr
-	protocol=tcp
-	checktype=on
-EOF
-done
+# Both directors: ldirectord.cf, and heartbeat's ha.cf / haresources /
+# authkeys (dir1 preferred, keepalive 100ms, deadtime 500ms).
+ha_write_config on
+echo "  ha.cf, haresources, authkeys: dir1 owns 192.168.10.100 and 10.0.0.1"
 prime_neigh
 
 section "Starting xdirectord on dir1 and dir2"
@@ -95,16 +86,19 @@ section "12 requests from the client to http://$XD_VIP/ (through dir1)"
 vip_owner
 requests 12
 
-section "Handover: VIPs move from dir1 to dir2"
-# Automatic failover by the daemons comes later; done by hand here.
-echo "  dir1: ip addr del $XD_VIP/24 dev eth0; ip addr del $XD_VIP_INT/24 dev eth1"
-del_vip dir1
-echo "  dir2: ip addr add $XD_VIP/24 dev eth0; ip addr add $XD_VIP_INT/24 dev eth1"
-add_vip dir2
-echo "  dir2: gratuitous ARP for $XD_VIP on eth0 and $XD_VIP_INT on eth1"
-garp dir2 eth0 $XD_VIP || echo "  (gratuitous ARP failed)"
-garp dir2 eth1 $XD_VIP_INT || echo "  (gratuitous ARP failed)"
-sleep 0.5
+section "Failover: dir1 dies (both of its switch ports drop everything)"
+ha_wait_role dir1 active 30 && ha_wait_role dir2 standby 30 ||
+	echo "  (roles not settled: dir1=$(ha_role dir1) dir2=$(ha_role dir2))"
+echo "  before: dir1 $(ha_role dir1), dir2 $(ha_role dir2)"
+echo "  xd-probe: a new request to the VIP every 10 ms for 3 s"
+probe_start probe-demo 3
+cut_box dir1
+probe_wait probe-demo
+r=$(probe_result probe-demo)
+echo "  after:  dir2 $(ha_role dir2) (dir1 is cut off)"
+echo "  measured outage: $(kv outage_ms "$r") ms (deadtime 500 ms + detection)"
+echo "  probe: $r"
+xdctl dir2 status | sed -n '/^ha:/,$p' | sed 's/^/  /'
 
 section "12 requests after the handover (through dir2)"
 vip_owner
@@ -112,6 +106,12 @@ requests 12
 
 section "xdirectorctl list -n (dir2)"
 xdctl dir2 list -n
+
+section "dir1 comes back: auto_failback on returns the VIPs to it"
+uncut_box dir1
+sleep 1
+echo "  dir1 $(ha_role dir1), dir2 $(ha_role dir2)"
+requests 4
 
 section "Cleaning up"
 stop_director dir1

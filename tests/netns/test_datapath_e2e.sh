@@ -22,6 +22,7 @@
 # with --datapath xdp (tx checksum offload off on the endpoints, GRO on the
 # switch ports of the director). Cases per mode:
 #   the VIP refuses connections before the daemon runs (the test can fail)
+#   both interfaces run the requested datapath
 #   xdirectorctl list -n shows the service and both reals
 #   20 requests to the VIP all answered, balanced rr between the reals
 #   50 echo connections survive kill -9 and restart of the daemon
@@ -120,6 +121,25 @@ check_restart() {
 	check_list "$1 after restart"
 }
 
+# check_mode T MODE: both interfaces run the requested datapath, per the
+# daemon and, for native XDP, per the kernel.
+check_mode() {
+	local out ok=1
+	out=$(xdctl dir1 status 2>&1)
+	echo "$out" | grep -qE "^ +eth0 +$2 " || ok=0
+	echo "$out" | grep -qE "^ +eth1 +$2 " || ok=0
+	if [ "$2" = xdp ]; then
+		nsx dir1 ip link show eth0 | grep -q ' xdp ' || ok=0
+		nsx dir1 ip link show eth1 | grep -q ' xdp ' || ok=0
+	fi
+	if [ $ok = 1 ]; then
+		t_ok "$1: eth0 and eth1 run the $2 datapath"
+	else
+		t_fail "$1: eth0 and eth1 run the $2 datapath" "see status"
+		echo "$out" | sed 's/^/#   /'
+	fi
+}
+
 run_mode() {
 	local mode=$1 T="datapath $1"
 
@@ -154,6 +174,7 @@ run_mode() {
 	fi
 	t_ok "$T: xdirectord starts"
 
+	check_mode "$T" "$mode"
 	check_list "$T"
 	check_requests "$T"
 	check_forwarded "$T" "requests"

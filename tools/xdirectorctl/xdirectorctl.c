@@ -36,7 +36,11 @@ static void usage(FILE *out)
 "  conns                    connection entries, as ipvsadm -L -c\n"
 "  status                   datapath mode per interface, health, counters\n"
 "  reload                   re-read the configuration\n"
+"  standby                  give the virtual IPs to the peer (hb_standby)\n"
+"  takeover                 take the virtual IPs from the peer (hb_takeover)\n"
 "  metrics                  Prometheus text exposition\n"
+"  sync-role ROLE           connection sync: master, backup, none (pinned)\n"
+"                           or auto (membership decides)\n"
 "options:\n"
 "  --rundir DIR             the daemon's run directory (default " DEFAULT_RUNDIR ")\n"
 "  --json                   print the daemon's JSON reply\n");
@@ -307,6 +311,9 @@ static void print_conns(json_t *reply)
 	}
 }
 
+static void print_ha(json_t *ha);
+static void print_sync(json_t *sy);	/* sync */
+
 static void print_status(json_t *reply)
 {
 	json_t *x, *reasons;
@@ -342,7 +349,133 @@ static void print_status(json_t *reply)
 		if (iget(x, "pkts"))
 			printf("  %-20s %12lld pkts %14lld bytes\n", k,
 			       iget(x, "pkts"), iget(x, "bytes"));
+	print_ha(json_object_get(reply, "ha"));
+	print_sync(json_object_get(reply, "sync"));	/* sync */
 }
+
+/* --- HA part of status (user/ha/ha.h's ha_status_json) --- */
+static void print_ha(json_t *ha)
+{
+	json_t *x, *t = json_object_get(ha, "timers");
+	json_t *dr = json_object_get(ha, "dropped");
+	json_t *res = json_object_get(ha, "resources");
+	const char *k;
+	size_t i;
+
+	if (!json_is_true(json_object_get(ha, "enabled"))) {
+		printf("ha:          off (no ha.cf)\n");
+		return;
+	}
+	printf("ha:          %s%s%s, epoch %lld, for %.1f s\n",
+	       sget(ha, "role"),
+	       json_is_true(json_object_get(ha, "hold")) ? " (held by standby)" : "",
+	       json_is_true(json_object_get(ha, "preferred")) ? ", preferred node" : "",
+	       iget(ha, "epoch"), iget(ha, "role_since_ms_ago") / 1000.0);
+	printf("  peer:      %s %s (%s), last heartbeat %lld ms ago\n",
+	       sget(ha, "peer"), sget(ha, "peer_state"), sget(ha, "peer_role"),
+	       iget(ha, "peer_last_heartbeat_ms_ago"));
+	printf("  timers:    keepalive %lld ms, warntime %lld ms, deadtime %lld ms, "
+	       "initdead %lld ms, auto_failback %s\n",
+	       iget(t, "keepalive_ms"), iget(t, "warntime_ms"),
+	       iget(t, "deadtime_ms"), iget(t, "initdead_ms"),
+	       json_is_true(json_object_get(ha, "auto_failback")) ? "on" : "off");
+	json_array_foreach(json_object_get(ha, "links"), i, x)
+		printf("  link:      %-22s %-5s last heartbeat %5lld ms ago  rx %lld tx %lld "
+		       "tx errors %lld\n", sget(x, "link"), sget(x, "state"),
+		       iget(x, "last_heartbeat_ms_ago"), iget(x, "rx"),
+		       iget(x, "tx"), iget(x, "tx_errors"));
+	json_array_foreach(json_object_get(ha, "pings"), i, x)
+		printf("  ping:      %-22s %s\n", sget(x, "name"),
+		       json_is_true(json_object_get(x, "up")) ? "reachable" : "unreachable");
+	json_array_foreach(json_object_get(res, "vips"), i, x)
+		printf("  vip:       %s/%lld dev %s %s\n", sget(x, "addr"),
+		       iget(x, "prefix"), sget(x, "dev"),
+		       json_is_true(json_object_get(x, "present")) ? "present" : "absent");
+	printf("  sync role: LVSSyncDaemonSwap %s\n", sget(res, "lvssync"));
+	printf("  dropped:  ");
+	json_object_foreach(dr, k, x)
+		printf(" %s %lld", k, (long long)json_integer_value(x));
+	printf("\n");
+}
+
+/* --- sync part of status (user/sync/sync.h's sync_status_json) --- */
+static void print_sync(json_t *sy)
+{
+	json_t *bulk = json_object_get(sy, "bulk"), *rej, *x;
+	const char *k;
+	size_t i;
+
+	if (!json_is_true(json_object_get(sy, "enabled"))) {
+		printf("sync:        off (no authkeys)\n");
+		return;
+	}
+	rej = json_object_get(sy, "rejected");
+	printf("sync:        %s, UDP port %lld, lag %.1f ms (max %.1f ms)\n",
+	       sget(sy, "role"), iget(sy, "port"),
+	       json_number_value(json_object_get(sy, "lag_ms")),
+	       json_number_value(json_object_get(sy, "lag_max_ms")));
+	printf("  messages:  sent %lld (%lld entries, %lld errors), received "
+	       "%lld, dropped %lld\n", iget(sy, "sent"), iget(sy, "sent_entries"),
+	       iget(sy, "send_errors"), iget(sy, "received"),
+	       iget(sy, "dropped"));
+	printf("  entries:   installed %lld, rejected: unknown service %lld, "
+	       "bad state %lld, other %lld\n", iget(sy, "installed"),
+	       iget(rej, "unknown_service"), iget(rej, "bad_state"),
+	       iget(rej, "bad_proto") + iget(rej, "bad_addr") +
+	       iget(rej, "bad_flags") + iget(rej, "install_errors"));
+	printf("  stream:    %lld gaps, %lld messages lost, %lld events read\n",
+	       iget(sy, "gaps"), iget(sy, "lost_messages"), iget(sy, "events"));
+	printf("  bulk:      %s; requests sent %lld received %lld, served %lld, "
+	       "completed %lld (last %lld entries in %.3f s), refreshes %lld\n",
+	       sget(bulk, "state"), iget(bulk, "requests_sent"),
+	       iget(bulk, "requests_received"), iget(bulk, "served"),
+	       iget(bulk, "completed"), iget(bulk, "last_entries"),
+	       json_number_value(json_object_get(bulk, "last_duration_s")),
+	       iget(bulk, "refreshes"));
+	json_array_foreach(json_object_get(sy, "peers"), i, x)
+		printf("  peer:      %s at %s, last message %.1f s ago\n",
+		       sget(x, "node"), sget(x, "addr"),
+		       json_number_value(json_object_get(x, "last_rx_ago_s")));
+	printf("  drops:    ");
+	json_object_foreach(json_object_get(sy, "drops"), k, x)
+		if (json_integer_value(x))
+			printf(" %s %lld", k, (long long)json_integer_value(x));
+	printf("\n");
+}
+
+static int do_sync_role(const struct opts *o, const char *role)
+{
+	json_t *req, *reply;
+	const char *e;
+
+	if (!role) {
+		fprintf(stderr, "xdirectorctl: sync-role: expected master, "
+			"backup, none or auto\n");
+		return 2;
+	}
+	req = json_pack("{s:s, s:s}", "cmd", "sync-role", "role", role);
+	reply = request(o, req);
+	json_decref(req);
+	if (!reply)
+		return 1;
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		e = json_string_value(json_object_get(reply, "error"));
+		fprintf(stderr, "xdirectorctl: sync-role: %s\n", e ? e : "failed");
+		json_decref(reply);
+		return 1;
+	}
+	if (o->json) {
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		json_object_set_new(json_object_get(reply, "sync"), "enabled",
+				    json_true());
+		print_sync(json_object_get(reply, "sync"));
+	}
+	json_decref(reply);
+	return 0;
+}
+/* --- end sync --- */
 
 int main(int argc, char **argv)
 {
@@ -358,6 +491,7 @@ int main(int argc, char **argv)
 	};
 	struct opts o = { .rundir = DEFAULT_RUNDIR, .interval = 1.0 };
 	const char *cmd = NULL;
+	const char *sync_arg = NULL;	/* sync */
 	json_t *reply;
 	int c;
 
@@ -365,6 +499,12 @@ int main(int argc, char **argv)
 	while (optind < argc) {
 		c = getopt_long(argc, argv, "+njh", lopts, NULL);
 		if (c == -1) {
+			/* --- sync: `sync-role ROLE` takes one argument --- */
+			if (cmd && !strcmp(cmd, "sync-role") && !sync_arg) {
+				sync_arg = argv[optind++];
+				continue;
+			}
+			/* --- end sync --- */
 			if (cmd) {
 				fprintf(stderr, "xdirectorctl: unexpected argument '%s'\n",
 					argv[optind]);
@@ -400,8 +540,13 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "list") && o.rate)
 		return do_rate(&o);
+	/* --- sync --- */
+	if (!strcmp(cmd, "sync-role"))
+		return do_sync_role(&o, sync_arg);
+	/* --- end sync --- */
 	if (strcmp(cmd, "list") && strcmp(cmd, "conns") && strcmp(cmd, "status") &&
-	    strcmp(cmd, "reload") && strcmp(cmd, "metrics")) {
+	    strcmp(cmd, "reload") && strcmp(cmd, "metrics") &&
+	    strcmp(cmd, "standby") && strcmp(cmd, "takeover")) {
 		fprintf(stderr, "xdirectorctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -425,6 +570,8 @@ int main(int argc, char **argv)
 		fputs(sget(reply, "text"), stdout);
 	} else if (!strcmp(cmd, "reload")) {
 		printf("reloaded\n");
+	} else if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover")) {
+		print_ha(json_object_get(reply, "ha"));
 	}
 	json_decref(reply);
 	return 0;

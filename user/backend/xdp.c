@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -476,6 +478,25 @@ static bool backend_has_iface(struct xdp_backend *x, int ifindex)
 	return false;
 }
 
+static int record_mac(struct xdp_backend *x, const struct backend_iface *w)
+{
+	struct ifreq ifr = {};
+	struct xd_if_mac m = {};
+	uint32_t idx = w->ifindex;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", w->name);
+	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) ? -errno : 0;
+	close(fd);
+	if (rc)
+		return rc;
+	memcpy(m.mac, ifr.ifr_hwaddr.sa_data, sizeof(m.mac));
+	return bpf_map__update_elem(x->skel->maps.if_macs, &idx, sizeof(idx),
+				    &m, sizeof(m), BPF_ANY);
+}
+
 static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 			 size_t nwant, char *err, size_t errlen)
 {
@@ -520,6 +541,9 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 			return rc;
 		}
 		w->mode = got;
+		if (record_mac(x, w))
+			xd_warn("%s: MAC unknown; flooded frames are not told "
+				"apart in XDP mode", w->name);
 		xd_info("%s: datapath attached in %s mode (%s%s%s; %s)", w->name,
 			dp_mode_name(got), w->ext ? "external" : "",
 			w->ext && w->in ? "+" : "", w->in ? "internal" : "",

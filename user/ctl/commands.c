@@ -9,7 +9,9 @@
 #include <arpa/inet.h>
 
 #include "daemon.h"
+#include "ha/ha.h"
 #include "log.h"
+#include "sync/sync.h"
 
 static const char *proto_name(uint8_t proto)
 {
@@ -131,14 +133,32 @@ static json_t *cmd_status(struct daemon *d)
 			"last_result", h->why));
 	}
 	backend_snapshot_free(&snap);
-	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:o}",
+	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:o, s:o}",
 			 "ok", 1, "node", d->node, "pid", (int)getpid(),
 			 "config", d->ctl.cfg_path, "bpffs", d->bpffs,
 			 "backend", d->backend->ops->name,
 			 "started_at", d->started_at,
 			 "config_loaded_at", d->ctl.loaded_at,
 			 "reloads", (int)d->ctl.reloads,
-			 "datapath", ifs, "reasons", reasons, "health", health);
+			 "datapath", ifs, "reasons", reasons, "health", health,
+			 "ha", d->ha ? ha_status_json(d->ha) :
+				       json_pack("{s:b}", "enabled", 0));
+}
+
+/* --- HA: hb_standby / hb_takeover (user/ha/ha.h) --- */
+static json_t *cmd_ha(struct daemon *d, bool standby)
+{
+	char err[256];
+	int rc;
+
+	if (!d->ha)
+		return ctl_error("high availability is off (no ha.cf in %s)",
+				 d->cfg_dir);
+	rc = standby ? ha_standby(d->ha, err, sizeof(err)) :
+		       ha_takeover(d->ha, err, sizeof(err));
+	if (rc)
+		return ctl_error("%s", err);
+	return json_pack("{s:b, s:o}", "ok", 1, "ha", ha_status_json(d->ha));
 }
 
 struct conns_ctx {
@@ -195,6 +215,48 @@ static json_t *cmd_reload(struct daemon *d)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+/* --- sync (user/sync/sync.h): status part and the sync-role command --- */
+static json_t *sync_status_add(struct daemon *d, json_t *reply)
+{
+	json_t *o = json_object();
+
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		json_decref(o);
+		return reply;
+	}
+	json_object_set_new(o, "enabled", json_boolean(d->sync != NULL));
+	if (d->sync)
+		sync_status_json(d->sync, o);
+	else
+		json_object_set_new(o, "role", json_string("none"));
+	json_object_set_new(reply, "sync", o);
+	return reply;
+}
+
+static json_t *cmd_sync_role(struct daemon *d, json_t *req)
+{
+	const char *role = json_string_value(json_object_get(req, "role"));
+	json_t *o;
+	int rc;
+
+	if (!d->sync)
+		return ctl_error("connection sync is off (no authkeys in %s)",
+				 d->cfg_dir);
+	if (!role)
+		return ctl_error("sync-role: expected master, backup, none "
+				 "or auto");
+	rc = sync_set_role_manual(d->sync, role);
+	if (rc == -EINVAL)
+		return ctl_error("sync-role %s: expected master, backup, none "
+				 "or auto", role);
+	if (rc)
+		return ctl_error("sync-role %s: %s", role, strerror(-rc));
+	o = json_object();
+	sync_status_json(d->sync, o);
+	return json_pack("{s:b, s:o}", "ok", 1, "sync", o);
+}
+/* --- end sync --- */
+
 json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 {
 	struct daemon *d = arg;
@@ -202,11 +264,15 @@ json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 	if (!strcmp(cmd, "list"))
 		return cmd_list(d);
 	if (!strcmp(cmd, "status"))
-		return cmd_status(d);
+		return sync_status_add(d, cmd_status(d));
+	if (!strcmp(cmd, "sync-role"))
+		return cmd_sync_role(d, req);
 	if (!strcmp(cmd, "conns"))
 		return cmd_conns(d, req);
 	if (!strcmp(cmd, "reload"))
 		return cmd_reload(d);
+	if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover"))
+		return cmd_ha(d, !strcmp(cmd, "standby"));
 	if (!strcmp(cmd, "metrics")) {
 		char *text = daemon_metrics_text(d);
 		json_t *r = json_pack("{s:b, s:s}", "ok", 1, "text",

@@ -1,0 +1,318 @@
+#!/bin/sh
+# Connection-state sync between two directors: established connections
+# survive a failover.
+#
+#                external LAN 192.168.10.0/24
+#   +--------+        VIP 192.168.10.100:7
+#   | client |eth0 .10 -------+--------------------+
+#   +--------+  xd-conns      |                    |
+#                         eth0 .2              eth0 .3
+#                        +------+   sync UDP  +------+
+#                        | dir1 | ----------> | dir2 |   port 8848, signed
+#                        +------+  (eth1)     +------+   with authkeys
+#                     eth1 10.0.0.2        eth1 10.0.0.3
+#                            |   gateway VIP 10.0.0.1  |
+#                +-----------+-----------+-------------+
+#            eth0 .11                eth0 .12
+#           +-------+               +-------+
+#           | real1 |               | real2 |   xd-echod :7
+#           +-------+               +-------+
+#
+# Part 1, roles by hand (--sync-role, `xdirectorctl sync-role`), no ha.cf,
+# sync by unicast (--sync-peer):
+#   the standby's table matches the active one's (client, vip, real, state)
+#   forged, truncated and replayed sync datagrams are dropped and counted
+#   the VIPs move to dir2 by hand with roles swapped: no connection broken
+#   dir1 restarted with an empty table resyncs from dir2 (bulk)
+# Part 2, membership decides (ha.cf bcast eth0 eth1, haresources with
+# LVSSyncDaemonSwap::master, deadtime 500 ms):
+#   dir1 is sync master and dir2 backup; 1000 connections each sending a
+#   line every 50 ms; dir1 hard-fails (both switches drop its frames);
+#   no connection breaks and the longest stall stays under deadtime+200 ms
+# XD_SYNC_CONNS (default 1000) sets the number of connections.
+
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ha_lib.sh"
+
+NCONNS=${XD_SYNC_CONNS:-1000}
+DEADTIME_MS=500
+
+write_ldirectord() {
+	director_config "$1" <<'EOF'
+checktimeout=3
+checkinterval=1
+quiescent=no
+virtual=192.168.10.100:7
+	real=10.0.0.11:7 masq 1
+	real=10.0.0.12:7 masq 1
+	scheduler=rr
+	protocol=tcp
+	checktype=on
+EOF
+	printf 'auth 1\n1 sha1 %s\n' "sync-test-secret" \
+		>"$(director_confdir "$1")/authkeys"
+	chmod 600 "$(director_confdir "$1")/authkeys"
+}
+
+write_ha() {
+	local c
+	c=$(director_confdir "$1")
+	cat >"$c/ha.cf" <<EOF
+keepalive 100ms
+deadtime ${DEADTIME_MS}ms
+warntime 300ms
+initdead 1
+udpport 694
+bcast eth0 eth1
+auto_failback on
+node dir1 dir2
+EOF
+	echo 'dir1 IPaddr2::192.168.10.100/24/eth0 IPaddr2::10.0.0.1/24/eth1 ldirectord::ldirectord.cf LVSSyncDaemonSwap::master' \
+		>"$c/haresources"
+}
+
+# sync_field DIR JQ: a field of DIR's status .sync
+sync_field() {
+	xdctl "$1" --json status 2>/dev/null | jq -r ".sync | $2" 2>/dev/null
+}
+
+# conn_tuples DIR: "client:port vip:port real:port state" per line, sorted.
+conn_tuples() {
+	xdctl "$1" --json conns 2>/dev/null | jq -r '.conns[] |
+		"\(.client):\(.client_port) \(.vip):\(.port) \(.real):\(.real_port) \(.state)"' |
+		sort
+}
+
+start_conns() {
+	bg_start "$1" client "$XD_BUILD/tools/testing/xd-conns" \
+		-c $XD_VIP:7 -n "$NCONNS" -i 50 -d "$2" -r 2000 -t 3000
+	XD_CONNS_PID=$XD_BG_PID
+}
+
+# check_conns T NAME LIMIT_MS: xd-conns finished with every connection
+# established and none broken; the longest stall within LIMIT_MS.
+check_conns() {
+	local out rc stall
+	wait "$XD_CONNS_PID"
+	rc=$?
+	out=$(grep '^conns=' "$XD_RUN/$2.log" | tail -n 1)
+	stall=$(kv max_stall_ms "$out")
+	if [ $rc = 0 ] && [ "$(kv broken "$out")" = 0 ] &&
+		[ "$(kv established "$out")" = "$NCONNS" ]; then
+		t_ok "$1: $NCONNS connections, none broken [$out]"
+	else
+		t_fail "$1: $NCONNS connections, none broken" \
+			"xd-conns exit $rc: ${out:-no summary}"
+		sed 's/^/#   /' "$XD_RUN/$2.log" | tail -n 8
+	fi
+	# The stall is membership's detection plus TCP's retransmission
+	# backoff on the endpoints, reported on its own line.
+	if [ -n "$stall" ] && [ "$stall" -le "$3" ]; then
+		t_ok "$1: longest stall $stall ms (limit $3)"
+	else
+		t_fail "$1: longest stall ${stall:-?} ms (limit $3)"
+	fi
+}
+
+# wait_established DIR N: DIR's table holds at least N ESTABLISHED entries.
+count_established() {
+	conn_tuples "$1" | grep -c ' ESTABLISHED$'
+}
+
+wait_established() {
+	local i=0
+	while [ $i -lt 100 ]; do
+		[ "$(count_established "$1")" -ge "$2" ] && return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}
+
+check_tables_match() {
+	local T=$1 a b missing
+	conn_tuples dir1 | grep ' ESTABLISHED$' >"$XD_RUN/t1"
+	conn_tuples dir2 | grep ' ESTABLISHED$' >"$XD_RUN/t2"
+	a=$(wc -l <"$XD_RUN/t1")
+	b=$(wc -l <"$XD_RUN/t2")
+	missing=$(comm -23 "$XD_RUN/t1" "$XD_RUN/t2" | wc -l)
+	if [ "$a" -ge "$NCONNS" ] && [ "$missing" = 0 ]; then
+		t_ok "$T: standby holds all $a established entries of the active ($b)"
+	else
+		t_fail "$T: standby holds the active's entries" \
+			"active $a, standby $b, missing on standby $missing"
+		comm -23 "$XD_RUN/t1" "$XD_RUN/t2" | head -n 5 | sed 's/^/#   /'
+	fi
+}
+
+# Forged, truncated and replayed: capture one of dir1's sync datagrams on
+# its eth1, then send it again, cut short, and with a flipped byte.
+check_bad_input() {
+	local T=$1 before after out
+	before=$(xdctl dir2 --json status | jq -c '.sync.drops')
+	out=$(nsx dir1 timeout 10 python3 - <<'EOF'
+import socket
+# ETH_P_ALL: only those taps see outgoing frames.
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3))
+s.bind(("eth1", 3))
+while True:
+    f = s.recv(65535)
+    if f[12:14] != b"\x08\x00":
+        continue
+    ip = f[14:]
+    ihl = (ip[0] & 15) * 4
+    if ip[9] != 17:
+        continue
+    udp = ip[ihl:]
+    if int.from_bytes(udp[2:4], "big") != 8848 or ip[16:20] != socket.inet_aton("10.0.0.3"):
+        continue
+    data = udp[8:]
+    break
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+dst = ("10.0.0.3", 8848)
+for _ in range(3):
+    u.sendto(data, dst)                       # replayed
+u.sendto(data[:-1], dst)                      # truncated
+forged = bytearray(data); forged[-25] ^= 1    # a payload byte
+u.sendto(bytes(forged), dst)
+u.sendto(b"\0" * 64, dst)                     # junk
+print("sent", len(data))
+EOF
+)
+	sleep 0.5
+	after=$(xdctl dir2 --json status | jq -c '.sync.drops')
+	if echo "$out" | grep -q '^sent' &&
+		[ "$(echo "$after" | jq .replay)" -ge $(($(echo "$before" | jq .replay) + 3)) ] &&
+		[ "$(echo "$after" | jq .length)" -ge $(($(echo "$before" | jq .length) + 1)) ] &&
+		[ "$(echo "$after" | jq .mac)" -ge $(($(echo "$before" | jq .mac) + 1)) ] &&
+		[ "$(echo "$after" | jq .magic)" -ge $(($(echo "$before" | jq .magic) + 1)) ]; then
+		t_ok "$T: replayed, truncated, forged and junk datagrams dropped ($after)"
+	else
+		t_fail "$T: bad sync datagrams dropped" "$out; before $before after $after"
+	fi
+}
+
+move_vips() {
+	del_vip "$1"
+	add_vip "$2"
+	garp "$2" eth0 $XD_VIP
+	garp "$2" eth1 $XD_VIP_INT
+}
+
+part_manual() {
+	local T="sync manual" n
+	topo_create
+	xdpmode_offloads
+	enable_gro_on_switch_ports
+	write_ldirectord dir1
+	write_ldirectord dir2
+	start_echod real1 7 && start_echod real2 7 || { t_fail "$T: reals"; return; }
+	add_vip dir1
+	prime_neigh
+	if ! start_director dir1 --sync-role master --sync-peer 10.0.0.3 ||
+		! start_director dir2 --sync-role backup --sync-peer 10.0.0.2; then
+		t_fail "$T: directors start"
+		topo_destroy
+		return
+	fi
+	t_check "$T: roles master/backup" test \
+		"$(sync_field dir1 .role)/$(sync_field dir2 .role)" = master/backup
+
+	start_conns conns-manual 16
+	if wait_established dir1 "$NCONNS"; then
+		sleep 1
+		check_tables_match "$T"
+	else
+		t_fail "$T: $NCONNS connections established on dir1" \
+			"$(count_established dir1)"
+	fi
+	check_bad_input "$T"
+
+	# Failover by hand: roles first (the new active stops listening),
+	# then the addresses.
+	xdctl dir2 sync-role master >/dev/null
+	xdctl dir1 sync-role backup >/dev/null
+	move_vips dir1 dir2
+	check_conns "$T: VIPs moved to dir2 by hand" conns-manual 3000
+
+	# Standby restart with an empty table: it must pull the whole table.
+	start_conns conns-resync 12
+	wait_established dir2 "$NCONNS"
+	stop_director dir1 KILL
+	rm -rf "$(director_bpffs dir1)"
+	start_director dir1 --sync-role backup --sync-peer 10.0.0.3
+	n=0
+	while [ $n -lt 50 ] && [ "$(sync_field dir1 .bulk.completed)" -lt 1 ] 2>/dev/null; do
+		sleep 0.1; n=$((n + 1))
+	done
+	n=$(count_established dir1)
+	if [ "$(sync_field dir1 .bulk.completed)" -ge 1 ] 2>/dev/null &&
+		[ "$n" -ge "$NCONNS" ]; then
+		t_ok "$T: restarted standby resynced ($n established, bulk of $(sync_field dir1 .bulk.last_entries) in $(sync_field dir1 .bulk.last_duration_s) s)"
+	else
+		t_fail "$T: restarted standby resynced" \
+			"$n established, bulk $(sync_field dir1 -c .bulk)"
+	fi
+	# And the connections keep working through it; then back to dir1.
+	xdctl dir1 sync-role master >/dev/null
+	xdctl dir2 sync-role backup >/dev/null
+	move_vips dir2 dir1
+	check_conns "$T: failback to the resynced dir1" conns-resync 3000
+
+	if [ "$XD_FAILED" != 0 ]; then
+		echo "# --- dir1"; director_log dir1 30
+		echo "# --- dir2"; director_log dir2 30
+	fi
+	stop_director dir1
+	stop_director dir2
+	topo_destroy
+}
+
+part_ha() {
+	local T="sync ha"
+	topo_create
+	xdpmode_offloads
+	enable_gro_on_switch_ports
+	for d in dir1 dir2; do
+		write_ldirectord $d
+		write_ha $d
+	done
+	start_echod real1 7 && start_echod real2 7 || { t_fail "$T: reals"; return; }
+	prime_neigh
+	if ! start_director dir1 || ! start_director dir2 ||
+		! ha_wait_role dir1 active 60 || ! ha_wait_role dir2 standby 60; then
+		t_fail "$T: pair starts, dir1 active"
+		ha_dump_logs
+		topo_destroy
+		return
+	fi
+	t_check "$T: membership sets sync roles master/backup" test \
+		"$(sync_field dir1 .role)/$(sync_field dir2 .role)" = master/backup
+	prime_neigh
+
+	start_conns conns-ha 14
+	if ! wait_established dir2 "$NCONNS"; then
+		t_fail "$T: standby synced $NCONNS connections" \
+			"$(count_established dir2)"
+	fi
+	sleep 1
+	check_tables_match "$T"
+	cut_box dir1 || t_fail "$T: cut dir1"
+	check_conns "$T: hard failure of dir1" conns-ha $((DEADTIME_MS + 200))
+	t_check "$T: dir2 became sync master" test "$(sync_field dir2 .role)" = master
+	xdctl dir2 status | sed -n '/^sync:/,$p' | sed 's/^/# /'
+	[ "$XD_FAILED" != 0 ] && ha_dump_logs
+	uncut_box dir1
+	stop_director dir1
+	stop_director dir2
+	topo_destroy
+}
+
+topo_cleanup_stale
+command -v jq >/dev/null || { echo "not ok - sync: jq missing"; exit 1; }
+case ${XD_SYNC_PARTS:-manual ha} in
+*manual*) part_manual ;;
+esac
+case ${XD_SYNC_PARTS:-manual ha} in
+*ha*) part_ha ;;
+esac
+t_status
