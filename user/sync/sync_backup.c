@@ -46,7 +46,11 @@ void sync_install_entries(struct sync *s, const uint8_t *raw, size_t n)
 static void send_request(struct sync *s)
 {
 	struct sync_hdr h = { .type = SYNC_MSG_BULK_REQ };
-	ev_tstamp now = ev_now(s->loop);
+	ev_tstamp now;
+
+	/* We may be called before the loop ran (start-up): fresh time. */
+	ev_now_update(s->loop);
+	now = ev_now(s->loop);
 
 	/* Ids differ across our restarts too: mix in the generation. */
 	s->bb_id = (uint32_t)(s->gen * 2654435761u) + ++s->req_counter;
@@ -58,6 +62,7 @@ static void send_request(struct sync *s)
 	s->bb_chunks = 0;
 	s->bb_entries = 0;
 	s->bb_dirty = false;
+	s->bb_unknown0 = s->st.rej_unknown;
 	s->st.bulk_req_sent++;
 	sync_send(s, &h, NULL, 0, NULL);
 	xd_dbg("sync: asked for the connection table (id %u)", s->bb_id);
@@ -206,8 +211,15 @@ void sync_backup_bulk_end(struct sync *s, const struct sync_msg *m)
 	xd_info("sync: connection table received: %llu entries in %.3f s",
 		(unsigned long long)s->bb_entries, s->st.last_bulk_s);
 	s->bb = BB_DONE;
-	if (s->bb_dirty)
+	if (s->bb_dirty) {
 		sync_backup_want_bulk(s, "messages lost during the transfer");
+	} else if (s->st.rej_unknown > s->bb_unknown0 &&
+		   s->bb_unknown_retries < 3) {
+		/* Right after our start the health checks may not have
+		 * added every real yet: try again a few times. */
+		s->bb_unknown_retries++;
+		s->bb = BB_WANTED;
+	}
 }
 
 void sync_backup_init(struct sync *s)
@@ -220,6 +232,7 @@ void sync_backup_start(struct sync *s)
 {
 	s->bb = BB_NONE;
 	s->bb_asked = -1e9;
+	s->bb_unknown_retries = 0;
 	for (size_t i = 0; i < s->npeers; i++)
 		s->peers[i].stream_valid = false;
 	ev_timer_start(s->loop, &s->bb_timer);

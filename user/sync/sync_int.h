@@ -148,6 +148,8 @@ struct sync {
 	uint32_t bb_chunks;
 	uint64_t bb_entries;
 	bool bb_dirty;		/* a gap during the transfer: ask again */
+	uint64_t bb_unknown0;	/* rej_unknown when the transfer began */
+	unsigned bb_unknown_retries;
 	ev_timer bb_timer;
 	uint32_t req_counter;
 };
