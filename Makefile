@@ -60,6 +60,14 @@ BPFT_BIN   := $(BUILD)/tests/bpf_packet_tests
 TOOL_SRCS  := $(wildcard tools/bench/*.c tools/testing/*.c)
 TOOL_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
+# --- bench BPF objects: tools/bench/*.bpf.c -> build/bench/*.bpf.o and
+# skeletons build/bench/*.skel.h, included by the bench tools as
+# "bench/NAME.skel.h". They are not tools themselves.
+BENCH_BPF_SRCS  := $(wildcard tools/bench/*.bpf.c)
+BENCH_BPF_SKELS := $(patsubst tools/bench/%.bpf.c,$(BUILD)/bench/%.skel.h,$(BENCH_BPF_SRCS))
+TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
+# Their rules are at the end of this file.
+
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
 .PHONY: all deps check demo bench install clean help tests
@@ -133,6 +141,20 @@ install: all
 	install -D -m 755 $(BUILD)/xdirectorctl $(DESTDIR)/usr/sbin/xdirectorctl
 	install -D -m 644 docs/xdirectord.8 $(DESTDIR)/usr/share/man/man8/xdirectord.8
 	install -D -m 644 docs/xdirectorctl.8 $(DESTDIR)/usr/share/man/man8/xdirectorctl.8
+	install -D -m 644 docs/xdirector.5 $(DESTDIR)/usr/share/man/man5/xdirector.5
 
 clean:
 	rm -rf $(BUILD)
+
+# --- bench BPF objects: rules (variables near TOOL_BINS)
+$(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c $(BPF_HDRS) $(wildcard tools/bench/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(filter $(BUILD)/tools/bench/%,$(TOOL_BINS)): $(BENCH_BPF_SKELS) $(wildcard tools/bench/*.h)
+# --- end of bench BPF object rules

@@ -165,6 +165,134 @@ static void test_http_refused(void **state)
 	assert_non_null(strstr(ev.why, "http:"));
 }
 
+/* 200 with the contents of the file named by arg as the body. */
+static void file_body_conn(int fd, void *arg)
+{
+	char req[4096], body[256] = "", resp[1024];
+	FILE *f = fopen((const char *)arg, "r");
+	size_t n = 0;
+
+	t_read_head(fd, req, sizeof(req));
+	if (f) {
+		n = fread(body, 1, sizeof(body) - 1, f);
+		fclose(f);
+	}
+	body[n] = '\0';
+	snprintf(resp, sizeof(resp),
+		 "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n%s", n, body);
+	t_write_all(fd, resp, strlen(resp));
+}
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run until the check's result has been `up` for a later run than now. */
+static bool wait_state(struct t_rec *r, uint32_t rip, uint16_t rport, bool up,
+		       double secs)
+{
+	double end = ev_time() + secs;
+	int n0 = r->n;
+
+	while (ev_time() < end) {
+		struct t_event *e;
+
+		t_run_for(loop, 0.02);
+		e = t_last(r, rip, rport);
+		if (r->n > n0 && e && e->up == up)
+			return true;
+	}
+	return false;
+}
+
+/* A check keeps its curl handle and buffer from run to run: each run must
+ * judge its own response only (a body that matched before must not leak
+ * into the next run), in both connection modes. */
+static void run_repeated(bool reuse)
+{
+	char path[] = "/tmp/xd_check_bodyXXXXXX";
+	int fd = mkstemp(path);
+	struct tsrv s;
+	struct check_spec sp;
+	struct t_rec *r = calloc(1, sizeof(*r));
+	struct check_manager *m = check_manager_new(loop, t_record, r);
+	struct check_counters cnt;
+
+	assert_true(fd >= 0);
+	close(fd);
+	put_file(path, "state: good\n");
+	t_server_start(&s, "127.0.0.1", SOCK_STREAM, file_body_conn, path);
+	check_manager_set_conn_reuse(m, reuse);
+	sp = http_spec(&s, "/", "state: good");
+	sp.interval = 0.05;
+	assert_int_equal(check_manager_set(m, &sp, 1), 0);
+	assert_true(wait_state(r, sp.rip, sp.rport, true, 3));
+	/* a shorter body: a stale "good" past its end would still match */
+	put_file(path, "bad\n");
+	assert_true(wait_state(r, sp.rip, sp.rport, false, 3));
+	assert_non_null(strstr(t_last(r, sp.rip, sp.rport)->why, "not matched"));
+	put_file(path, "state: good\n");
+	assert_true(wait_state(r, sp.rip, sp.rport, true, 3));
+	check_manager_counters(m, &cnt);
+	assert_true(cnt.started >= 3);
+	/* removing a check with its handle kept (or in flight) is clean */
+	assert_int_equal(check_manager_set(m, NULL, 0), 0);
+	check_manager_free(m);
+	free(r);
+	t_server_stop(&s);
+	unlink(path);
+}
+
+static void test_http_repeated_runs(void **state)
+{
+	run_repeated(false);
+}
+
+static void test_http_repeated_runs_reuse(void **state)
+{
+	run_repeated(true);
+}
+
+/* More checks than curl shards: every one gets its result. */
+static void test_http_many_checks(void **state)
+{
+	enum { N = 40 };
+	struct tsrv s;
+	struct check_spec sp[N];
+	struct t_rec *r = calloc(1, sizeof(*r));
+	struct check_manager *m = check_manager_new(loop, t_record, r);
+
+	t_server_start(&s, "127.0.0.1", SOCK_STREAM, t_http_conn, NULL);
+	for (int i = 0; i < N; i++) {
+		sp[i] = http_spec(&s, "/ok", "alive");
+		sp[i].checkport = s.port;
+		sp[i].rport = 1000 + i;		/* distinct identities */
+		if (i % 2)
+			sp[i].request = "/bad";
+	}
+	assert_int_equal(check_manager_set(m, sp, N), 0);
+	assert_int_equal(t_run_until(loop, r, N, 5), N);
+	for (int i = 0; i < N; i++) {
+		struct t_event *e = t_last(r, sp[i].rip, sp[i].rport);
+
+		assert_non_null(e);
+		assert_int_equal(e->up, i % 2 == 0);
+	}
+	/* drop half of them while they run, keep the rest going */
+	assert_int_equal(check_manager_set(m, sp, N / 2), 0);
+	t_run_for(loop, 0.3);
+	assert_int_equal(t_count(r, sp[N - 1].rip, sp[N - 1].rport), 1);
+	check_manager_free(m);
+	free(r);
+	t_server_stop(&s);
+}
+
 /* https: openssl s_server -www answers GET / with a status page. Without
  * certificate verification, as ldirectord. */
 static void test_https(void **state)
@@ -454,6 +582,9 @@ int main(void)
 		cmocka_unit_test(test_http_head),
 		cmocka_unit_test(test_http_timeout_loop_free),
 		cmocka_unit_test(test_http_refused),
+		cmocka_unit_test(test_http_repeated_runs),
+		cmocka_unit_test(test_http_repeated_runs_reuse),
+		cmocka_unit_test(test_http_many_checks),
 		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_smtp),
 		cmocka_unit_test(test_pop),

@@ -19,31 +19,51 @@
 #include "check/check_int.h"
 #include "log.h"
 
-struct curl_glue {
-	struct check_manager *m;
+/*
+ * Transfers are spread over a few multi handles: libcurl keeps per-host
+ * connection lists in each multi that it scans linearly, so one multi with
+ * thousands of transfers in flight to the same real servers gets slower the
+ * further it falls behind. Shards keep those lists short.
+ */
+#define CURL_SHARDS	CHECK_CURL_SHARDS
+
+struct curl_shard {
+	struct curl_glue *g;
 	CURLM *multi;
 	ev_timer timer;
+};
+
+struct curl_glue {
+	struct check_manager *m;
+	struct curl_shard shard[CURL_SHARDS];
+	long maxconnects;
 	bool has_ldap;
 };
 
 struct curl_sock {
 	ev_io io;
-	struct curl_glue *g;
+	struct curl_shard *sh;
 	curl_socket_t fd;
+	int events;
 };
 
-static void process_done(struct curl_glue *g)
+static struct curl_shard *check_shard(struct check *c)
+{
+	return &c->m->curl->shard[c->curl_shard];
+}
+
+static void process_done(struct curl_shard *sh)
 {
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(g->multi, &left))) {
+	while ((msg = curl_multi_info_read(sh->multi, &left))) {
 		struct check *c = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-		if (!c || c->easy != msg->easy_handle)
+		if (!c || c->easy != msg->easy_handle || !c->easy_added)
 			continue;
 		enum check_service svc = c->run_svc;
 		CURLcode res = msg->data.result;
@@ -80,36 +100,37 @@ static void process_done(struct curl_glue *g)
 static void sock_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct curl_sock *cs = (struct curl_sock *)w;
-	struct curl_glue *g = cs->g;
+	struct curl_shard *sh = cs->sh;
 	int action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
 		     (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	int running;
 
 	/* cs may be freed inside socket_action (CURL_POLL_REMOVE) */
-	curl_multi_socket_action(g->multi, cs->fd, action, &running);
-	process_done(g);
+	curl_multi_socket_action(sh->multi, cs->fd, action, &running);
+	process_done(sh);
 }
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct curl_glue *g = w->data;
+	struct curl_shard *sh = w->data;
 	int running;
 
-	curl_multi_socket_action(g->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	process_done(g);
+	curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	process_done(sh);
 }
 
 static int socket_fn(CURL *easy, curl_socket_t s, int what, void *userp,
 		     void *socketp)
 {
-	struct curl_glue *g = userp;
+	struct curl_shard *sh = userp;
+	struct ev_loop *loop = sh->g->m->loop;
 	struct curl_sock *cs = socketp;
 	int events = 0;
 
 	if (what == CURL_POLL_REMOVE) {
 		if (cs) {
-			ev_io_stop(g->m->loop, &cs->io);
-			curl_multi_assign(g->multi, s, NULL);
+			ev_io_stop(loop, &cs->io);
+			curl_multi_assign(sh->multi, s, NULL);
 			free(cs);
 		}
 		return 0;
@@ -118,29 +139,34 @@ static int socket_fn(CURL *easy, curl_socket_t s, int what, void *userp,
 		cs = calloc(1, sizeof(*cs));
 		if (!cs)
 			return -1;
-		cs->g = g;
+		cs->sh = sh;
 		cs->fd = s;
 		ev_init(&cs->io, sock_io_cb);
-		curl_multi_assign(g->multi, s, cs);
+		curl_multi_assign(sh->multi, s, cs);
 	}
 	if (what & CURL_POLL_IN)
 		events |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		events |= EV_WRITE;
-	ev_io_stop(g->m->loop, &cs->io);
+	/* an unchanged interest set costs no epoll_ctl */
+	if (ev_is_active(&cs->io) && cs->events == events)
+		return 0;
+	ev_io_stop(loop, &cs->io);
 	ev_io_set(&cs->io, s, events);
-	ev_io_start(g->m->loop, &cs->io);
+	ev_io_start(loop, &cs->io);
+	cs->events = events;
 	return 0;
 }
 
 static int timer_fn(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct curl_glue *g = userp;
+	struct curl_shard *sh = userp;
+	struct ev_loop *loop = sh->g->m->loop;
 
-	ev_timer_stop(g->m->loop, &g->timer);
+	ev_timer_stop(loop, &sh->timer);
 	if (timeout_ms >= 0) {
-		ev_timer_set(&g->timer, timeout_ms / 1000.0, 0);
-		ev_timer_start(g->m->loop, &g->timer);
+		ev_timer_set(&sh->timer, timeout_ms / 1000.0, 0);
+		ev_timer_start(loop, &sh->timer);
 	}
 	return 0;
 }
@@ -160,17 +186,24 @@ int check_curl_init(struct check_manager *m)
 	if (!g)
 		return -ENOMEM;
 	g->m = m;
-	g->multi = curl_multi_init();
-	if (!g->multi) {
-		free(g);
-		return -ENOMEM;
+	for (int i = 0; i < CURL_SHARDS; i++) {
+		struct curl_shard *sh = &g->shard[i];
+
+		sh->g = g;
+		sh->multi = curl_multi_init();
+		if (!sh->multi) {
+			while (i--)
+				curl_multi_cleanup(g->shard[i].multi);
+			free(g);
+			return -ENOMEM;
+		}
+		curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
+		curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
+		curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
+		curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
+		ev_init(&sh->timer, timer_cb);
+		sh->timer.data = sh;
 	}
-	curl_multi_setopt(g->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
-	curl_multi_setopt(g->multi, CURLMOPT_SOCKETDATA, g);
-	curl_multi_setopt(g->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
-	curl_multi_setopt(g->multi, CURLMOPT_TIMERDATA, g);
-	ev_init(&g->timer, timer_cb);
-	g->timer.data = g;
 	vi = curl_version_info(CURLVERSION_NOW);
 	for (const char *const *p = vi->protocols; p && *p; p++)
 		if (!strcmp(*p, "ldap"))
@@ -185,10 +218,26 @@ void check_curl_free(struct check_manager *m)
 
 	if (!g)
 		return;
-	ev_timer_stop(m->loop, &g->timer);
-	curl_multi_cleanup(g->multi);
+	for (int i = 0; i < CURL_SHARDS; i++) {
+		ev_timer_stop(m->loop, &g->shard[i].timer);
+		curl_multi_cleanup(g->shard[i].multi);
+	}
 	free(g);
 	m->curl = NULL;
+}
+
+void check_curl_tune(struct check_manager *m, size_t nchecks)
+{
+	struct curl_glue *g = m->curl;
+	/* with reuse, room to keep one idle connection per check; without,
+	 * libcurl's default (0: four per transfer in flight) */
+	long maxconn = m->conn_reuse ? (long)(nchecks / CURL_SHARDS) + 16 : 0;
+
+	if (maxconn == g->maxconnects)
+		return;
+	g->maxconnects = maxconn;
+	for (int i = 0; i < CURL_SHARDS; i++)
+		curl_multi_setopt(g->shard[i].multi, CURLMOPT_MAXCONNECTS, maxconn);
 }
 
 bool check_curl_supports(struct check_manager *m, enum check_service svc)
@@ -241,18 +290,15 @@ static int build_url(struct check *c, enum check_service svc, char *url,
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
-int check_curl_start(struct check *c)
+/* One easy handle per check, set up at its first run and kept: the spec of
+ * a check never changes, and re-adding a handle saves its allocations. */
+static int easy_setup(struct check *c, enum check_service svc)
 {
 	struct check_manager *m = c->m;
-	enum check_service svc;
 	char url[2048];
 	CURL *e;
 	int err;
 
-	svc = check_effective_service(c);
-	c->run_svc = svc;
-	if (!scheme(svc))
-		return -EPROTONOSUPPORT;
 	err = build_url(c, svc, url, sizeof(url));
 	if (err)
 		return err;
@@ -260,9 +306,12 @@ int check_curl_start(struct check *c)
 	if (!e)
 		return -ENOMEM;
 	c->easy = e;
+	c->easy_reuse = m->conn_reuse;
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* no proxy from the environment: ldirectord's LWP does not use one */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	/* probes read little; a small buffer keeps 10,000 checks cheap */
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_fn);
@@ -300,8 +349,10 @@ int check_curl_start(struct check *c)
 			snprintf(host, sizeof(host), "Host: %s",
 				 c->spec.virtualhost);
 			h = curl_slist_append(NULL, host);
-			if (!h)
+			if (!h) {
+				check_curl_destroy(c);
 				return -ENOMEM;
+			}
 			c->headers = h;
 			curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 		}
@@ -333,21 +384,54 @@ int check_curl_start(struct check *c)
 	default:
 		break;
 	}
-	if (curl_multi_add_handle(m->curl->multi, e) != CURLM_OK)
+	return 0;
+}
+
+int check_curl_start(struct check *c)
+{
+	enum check_service svc = check_effective_service(c);
+	int err;
+
+	c->run_svc = svc;
+	if (!scheme(svc))
+		return -EPROTONOSUPPORT;
+	if (c->easy && c->easy_reuse != c->m->conn_reuse)
+		check_curl_destroy(c);
+	if (!c->easy) {
+		err = easy_setup(c, svc);
+		if (err)
+			return err;
+	}
+	c->len = 0;
+	if (c->buf)
+		c->buf[0] = '\0';
+	if (curl_multi_add_handle(check_shard(c)->multi, c->easy) != CURLM_OK)
 		return -ENOMEM;
+	c->easy_added = true;
 	return 0;
 }
 
 void check_curl_cancel(struct check *c)
 {
+	if (c->easy_added) {
+		curl_multi_remove_handle(check_shard(c)->multi, c->easy);
+		c->easy_added = false;
+	}
+	/* a small buffer is kept for the next run, a large one is not */
+	if (c->cap > 4096) {
+		free(c->buf);
+		c->buf = NULL;
+		c->len = c->cap = 0;
+	}
+}
+
+void check_curl_destroy(struct check *c)
+{
+	check_curl_cancel(c);
 	if (c->easy) {
-		curl_multi_remove_handle(c->m->curl->multi, c->easy);
 		curl_easy_cleanup(c->easy);
 		c->easy = NULL;
 	}
 	curl_slist_free_all(c->headers);
 	c->headers = NULL;
-	free(c->buf);
-	c->buf = NULL;
-	c->len = c->cap = 0;
 }

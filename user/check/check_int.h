@@ -31,7 +31,9 @@ struct check {
 	struct check_manager *m;
 	struct check_spec spec;		/* deep copy, owned */
 	uint64_t hash;
+	char name[64];			/* "vip:vport -> rip:rport" */
 	bool has_regex;
+	bool receive_literal;		/* receive has no regex syntax */
 	regex_t receive_re;
 
 	/* ldirectord state */
@@ -60,7 +62,10 @@ struct check {
 	size_t outlen;
 	uint16_t dns_id;
 	uint16_t ping_seq;
-	CURL *easy;
+	CURL *easy;			/* kept between runs */
+	bool easy_added;		/* in its shard's multi handle */
+	bool easy_reuse;		/* conn_reuse when easy was set up */
+	unsigned curl_shard;
 	enum check_service run_svc;
 	struct curl_slist *headers;
 	ev_child child;
@@ -68,6 +73,7 @@ struct check {
 };
 
 struct curl_glue;
+#define CHECK_CURL_SHARDS	8
 
 struct check_manager {
 	struct ev_loop *loop;
@@ -80,6 +86,7 @@ struct check_manager {
 	size_t nchecks;
 	struct check_counters counters;
 	unsigned long spread_seq;	/* low-discrepancy start offsets */
+	unsigned long shard_seq;	/* round-robin curl shard of new checks */
 	bool warned_other, warned_ldap, warned_ext_loop, warned_dns_tcp;
 
 	struct curl_glue *curl;
@@ -131,6 +138,10 @@ void check_curl_free(struct check_manager *m);
 bool check_curl_supports(struct check_manager *m, enum check_service svc);
 int check_curl_start(struct check *c);
 void check_curl_cancel(struct check *c);
+/* Free the easy handle a check keeps between runs. */
+void check_curl_destroy(struct check *c);
+/* Size connection caches for n checks (after a set or a reuse change). */
+void check_curl_tune(struct check_manager *m, size_t nchecks);
 
 int check_ping_start(struct check *c);
 void check_ping_cancel(struct check *c);
