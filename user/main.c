@@ -384,11 +384,6 @@ int main(int argc, char **argv)
 		       strerror(-rc));
 		return 1;
 	}
-	if (!d.foreground && daemon(0, 0)) {
-		xd_err("daemon: %s", strerror(errno));
-		return 1;
-	}
-
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	rc = xdp_backend_open(&d.bopts, &d.backend, err, sizeof(err));
 	if (rc) {
@@ -402,21 +397,30 @@ int main(int argc, char **argv)
 		rc = controller_load(&d.ctl, err, sizeof(err));
 	if (rc) {
 		xd_err("%s", err);
-		/* Nothing of ours was attached yet unless an earlier daemon
-		 * left it: leave that running untouched. */
-		d.backend->ops->close(d.backend, false);
+		/* An earlier daemon's datapath keeps running untouched; one
+		 * this start created is removed, pins included. */
+		d.backend->ops->close(d.backend, !d.backend->resumed);
 		return 1;
 	}
-	setup_logging(&d);
-
 	snprintf(sock, sizeof(sock), "%s/xdirectord.sock", d.rundir);
 	rc = ctl_server_open(&d.ctl_srv, d.loop, sock, daemon_command, &d);
 	if (rc) {
 		xd_err("%s: control socket: %s", sock, strerror(-rc));
 		controller_fini(&d.ctl);
-		d.backend->ops->close(d.backend, false);
+		d.backend->ops->close(d.backend, !d.backend->resumed);
 		return 1;
 	}
+	/* Detach only now, so that a bad configuration or a datapath the
+	 * kernel refuses is reported on the terminal with a failing exit
+	 * status; the sync and HA parts start threads and sockets after. */
+	if (!d.foreground) {
+		if (daemon(0, 0)) {
+			xd_err("daemon: %s", strerror(errno));
+			return 1;
+		}
+		ev_loop_fork(d.loop);
+	}
+	setup_logging(&d);
 	write_pidfile(d.rundir);
 	/* --- sync: before HA starts, so its first role reaches us --- */
 	rc = sync_daemon_open(&d.sync, d.loop, d.backend, d.cfg_dir, d.node,

@@ -98,6 +98,9 @@ struct backend_ops {
 
 struct backend {
 	const struct backend_ops *ops;
+	/* found an earlier daemon's pinned datapath: a failed start must
+	 * leave it running; a fresh one is removed on failure */
+	bool resumed;
 };
 
 int xdp_backend_open(const struct backend_opts *opts, struct backend **out,

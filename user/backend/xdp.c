@@ -210,6 +210,12 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 	}
 
 	{
+		char probe[400];
+
+		snprintf(probe, sizeof(probe), "%s/services", maps_dir);
+		x->base.resumed = access(probe, F_OK) == 0;
+	}
+	{
 		DECLARE_LIBBPF_OPTS(bpf_object_open_opts, oo,
 				    .pin_root_path = maps_dir);
 
