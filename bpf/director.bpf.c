@@ -38,8 +38,8 @@ enum {
 
 #define XD_NOT_OURS	(-1)
 
-#ifndef PACKET_OTHERHOST
-#define PACKET_OTHERHOST 3
+#ifndef PACKET_HOST
+#define PACKET_HOST 0
 #endif
 
 /*
@@ -51,8 +51,10 @@ static __always_inline int for_other_host(void *ctx, const int tc,
 {
 	struct xd_if_mac *m;
 
+	/* Broadcast and multicast frames are not for a NAT flow either,
+	 * and XDP below refuses them too: any MAC but our own. */
 	if (tc)
-		return ((struct __sk_buff *)ctx)->pkt_type == PACKET_OTHERHOST;
+		return ((struct __sk_buff *)ctx)->pkt_type != PACKET_HOST;
 	m = bpf_map_lookup_elem(&if_macs, &ifindex);
 	if (!m)
 		return 0;
@@ -338,9 +340,11 @@ static __always_inline int run_tc(struct __sk_buff *skb, const int sides)
 	struct pkt p;
 	int act;
 
-	/* Headers we may touch must be in the linear part. */
+	/* Headers we may touch must be in the linear part; a short packet
+	 * can only be pulled as far as it goes. */
 	if (skb->data_end - skb->data < 14 + 60 + 20)
-		bpf_skb_pull_data(skb, 14 + 60 + 20);
+		bpf_skb_pull_data(skb, skb->len < 14 + 60 + 20 ?
+				  skb->len : 14 + 60 + 20);
 	p = (struct pkt){
 		.data = (void *)(long)skb->data,
 		.data_end = (void *)(long)skb->data_end,

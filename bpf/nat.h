@@ -45,7 +45,8 @@ struct nat_result {
 };
 
 static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
-					   __be32 new_addr, __be16 new_port)
+					   __be32 new_addr, __be16 new_port,
+					   int dec_ttl)
 {
 	struct iphdr *iph = p->iph;
 	__be32 old_addr;
@@ -61,7 +62,8 @@ static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
 		iph->daddr = new_addr;
 	else
 		iph->saddr = new_addr;
-	iph->ttl--;
+	if (dec_ttl)
+		iph->ttl--;
 	new_ttl_word = *(__u16 *)&iph->ttl;
 	sum = csum_begin(iph->check);
 	sum = csum_sub_add32(sum, old_addr, new_addr);
@@ -174,7 +176,9 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 	fib.family = AF_INET;
 	fib.tos = iph->tos;
 	fib.l4_protocol = iph->protocol;
-	fib.tot_len = bpf_ntohs(iph->tot_len);
+	/* TC sees GRO-merged packets longer than the MTU: with a zero
+	 * length the helper checks the skb itself, which allows for GSO. */
+	fib.tot_len = tc ? 0 : bpf_ntohs(iph->tot_len);
 	fib.ipv4_src = dir == NAT_SRC ? new_addr : iph->saddr;
 	fib.ipv4_dst = dir == NAT_DST ? new_addr : iph->daddr;
 	fib.sport = dir == NAT_SRC ? new_port : p->sport;
@@ -199,7 +203,9 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 			res->reason = XD_DROP_TRUNCATED;
 			return XD_ACT_DROP;
 		}
-	} else if (nat_rewrite_xdp(p, dir, new_addr, new_port)) {
+	} else if (nat_rewrite_xdp(p, dir, new_addr, new_port,
+				   /* the kernel's forwarding lowers it */
+				   rc != BPF_FIB_LKUP_RET_NO_NEIGH)) {
 		res->reason = XD_DROP_TRUNCATED;
 		return XD_ACT_DROP;
 	}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection tracking through whole flows: CLIENT:port -> VIP:80/tcp,
+ * NATed to REALn:8080. The handshake's ACK makes a connection ESTABLISHED
+ * (inactive -> active on its real), FINs from both sides lead through
+ * FIN_WAIT to TIME_WAIT, RST to CLOSE; a new SYN on a finished entry is
+ * scheduled afresh. Changes of the pool (quiescent, removed reals) keep or
+ * drop established flows as IPVS does. Every forwarded packet is compared
+ * whole against the expected rewrite.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "backend/backend.h"
+#include "harness.h"
+
+static const char http_get[] = "GET / HTTP/1.0\r\nHost: vip\r\n\r\n";
+
+/* CLIENT:sport -> VIP:80 with flags (and the HTTP request as payload if
+ * data), expected at real:8080 with the given reason. */
+static void client_sends(struct tcase *t, uint16_t sport, uint8_t flags,
+			 bool data, const char *real, int reason)
+{
+	struct pkt_spec in = tcp_to_vip(CLIENT, sport, 80, flags);
+	struct pkt_spec exp;
+	struct run r;
+
+	if (data) {
+		in.payload = http_get;
+		in.payload_len = sizeof(http_get) - 1;
+	}
+	exp = fwd_to_real(&in, real, 8080);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_FWD, reason, &exp);
+}
+
+/* real:8080 -> CLIENT:cport on the internal side, expected from VIP:80. */
+static void real_sends(struct tcase *t, const char *real, uint16_t cport,
+		       uint8_t flags)
+{
+	struct pkt_spec in = tcp_from_real(real, 8080, CLIENT, cport, flags);
+	struct pkt_spec exp = fwd_to_client(&in, 80);
+	struct run r;
+
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+}
+
+static int conn_state(struct tcase *t, uint16_t sport)
+{
+	struct xd_conn c;
+
+	if (!conn_get(t, CLIENT, sport, 80, IPPROTO_TCP, &c))
+		return -1;
+	return c.state;
+}
+
+static void expect_counts(struct tcase *t, const char *real, int64_t active,
+			  int64_t inactive)
+{
+	struct xd_real_conns rc = real_conns_get(t, real_id_of(t, real, 8080));
+
+	assert_int_equal(rc.active, active);
+	assert_int_equal(rc.inactive, inactive);
+}
+
+static void rr_two_reals(struct tcase *t)
+{
+	struct lb_real reals[] = { REAL(REAL1, 8080, 1), REAL(REAL2, 8080, 1) };
+
+	case_apply_tcp80(t, "rr", reals, 2);
+}
+
+/* SYN, SYN-ACK back, then the client's ACK carrying a request: it follows
+ * the SYN to REAL1 (FWD_ESTABLISHED), the state becomes ESTABLISHED and the
+ * connection moves from inactive to active on REAL1. */
+static void established_ack_with_payload(void **state)
+{
+	struct tcase *t = *state;
+
+	rr_two_reals(t);
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_NEW);
+	expect_counts(t, REAL1, 0, 1);
+	real_sends(t, REAL1, 40000, F_SYN | F_ACK);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_SYN_RECV);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_ESTABLISHED);
+	expect_counts(t, REAL1, 1, 0);
+	/* More data on the flow changes nothing. */
+	client_sends(t, 40000, F_ACK, true, REAL1, XD_FWD_ESTABLISHED);
+	expect_counts(t, REAL1, 1, 0);
+	expect_counts(t, REAL2, 0, 0);
+}
+
+/* A retransmitted SYN (entry still SYN_RECV) keeps its real: no second
+ * scheduling, no second count. */
+static void syn_retransmit_same_real(void **state)
+{
+	struct tcase *t = *state;
+
+	rr_two_reals(t);
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_NEW);
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_ESTABLISHED);
+	expect_counts(t, REAL1, 0, 1);
+	expect_counts(t, REAL2, 0, 0);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_SYN_RECV);
+}
+
+static void establish(struct tcase *t, uint16_t sport, const char *real)
+{
+	client_sends(t, sport, F_SYN, false, real, XD_FWD_NEW);
+	real_sends(t, real, sport, F_SYN | F_ACK);
+	client_sends(t, sport, F_ACK, false, real, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, sport), XD_TCP_ESTABLISHED);
+}
+
+/* Established; the client's FIN -> FIN_WAIT (active -> inactive); the
+ * real's FIN back through the reply path -> TIME_WAIT. */
+static void fin_client_then_fin_real(void **state)
+{
+	struct tcase *t = *state;
+	struct xd_conn c;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	expect_counts(t, REAL1, 1, 0);
+	client_sends(t, 40000, F_FIN | F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_FIN_WAIT);
+	expect_counts(t, REAL1, 0, 1);
+	real_sends(t, REAL1, 40000, F_FIN | F_ACK);
+	assert_true(conn_get(t, CLIENT, 40000, 80, IPPROTO_TCP, &c));
+	assert_int_equal(c.state, XD_TCP_TIME_WAIT);
+	assert_int_equal(c.flags & (XD_CONN_F_FIN_IN | XD_CONN_F_FIN_OUT),
+			 XD_CONN_F_FIN_IN | XD_CONN_F_FIN_OUT);
+	expect_counts(t, REAL1, 0, 1);
+	/* The last ACK still reaches the real. */
+	client_sends(t, 40000, F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_TIME_WAIT);
+}
+
+/* The real closes first: FIN_WAIT on its FIN, TIME_WAIT on the client's. */
+static void fin_real_then_fin_client(void **state)
+{
+	struct tcase *t = *state;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	real_sends(t, REAL1, 40000, F_FIN | F_ACK);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_FIN_WAIT);
+	expect_counts(t, REAL1, 0, 1);
+	client_sends(t, 40000, F_FIN | F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_TIME_WAIT);
+	expect_counts(t, REAL1, 0, 1);
+}
+
+/* Established; the client's RST is forwarded and closes the entry: CLOSE,
+ * active count back to 0 (it now counts as inactive until it expires). */
+static void rst_from_client_closes(void **state)
+{
+	struct tcase *t = *state;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	expect_counts(t, REAL1, 1, 0);
+	client_sends(t, 40000, F_RST, false, REAL1, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_CLOSE);
+	expect_counts(t, REAL1, 0, 1);
+}
+
+/* The real's RST goes back to the client and closes the entry too. */
+static void rst_from_real_closes(void **state)
+{
+	struct tcase *t = *state;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	real_sends(t, REAL1, 40000, F_RST | F_ACK);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_CLOSE);
+	expect_counts(t, REAL1, 0, 1);
+}
+
+/* A new SYN on a TIME_WAIT entry is a new connection: scheduled again (rr
+ * moves on to REAL2), counted once on REAL2 and no longer on REAL1; the
+ * old real's late packets for the flow no longer reach the client. */
+static void syn_on_time_wait_reschedules(void **state)
+{
+	struct tcase *t = *state;
+	struct pkt_spec late = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_ACK);
+	struct run r;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	client_sends(t, 40000, F_FIN | F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+	real_sends(t, REAL1, 40000, F_FIN | F_ACK);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_TIME_WAIT);
+	expect_counts(t, REAL1, 0, 1);
+
+	client_sends(t, 40000, F_SYN, false, REAL2, XD_FWD_NEW);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_SYN_RECV);
+	expect_counts(t, REAL1, 0, 0);
+	expect_counts(t, REAL2, 0, 1);
+
+	run_spec(t, SIDE_INT, &late, &r);
+	expect_verdict(t, &r, V_DROP);
+	expect_reason(&r, XD_DROP_NO_CONN);
+}
+
+/* Same after an RST: the CLOSE entry is replaced by a new connection. */
+static void syn_on_close_reschedules(void **state)
+{
+	struct tcase *t = *state;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	client_sends(t, 40000, F_RST, false, REAL1, XD_FWD_ESTABLISHED);
+	client_sends(t, 40000, F_SYN, false, REAL2, XD_FWD_NEW);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_SYN_RECV);
+	expect_counts(t, REAL1, 0, 0);
+	expect_counts(t, REAL2, 0, 1);
+}
+
+/* An ESTABLISHED entry idle past its timeout is dead: the next ACK finds
+ * no live connection (rr: DROP, no conn) and the real's active count is
+ * given back. */
+static void expired_entry_uncounted(void **state)
+{
+	struct tcase *t = *state;
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
+	struct timespec ms20 = { .tv_nsec = 20 * 1000 * 1000 };
+	struct run r;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	expect_counts(t, REAL1, 1, 0);
+	timeout_set(t, XD_TCP_ESTABLISHED, 1);
+	nanosleep(&ms20, NULL);	/* past the coarse clock's tick */
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_NO_CONN, &in);
+	expect_counts(t, REAL1, 0, 0);
+}
+
+/* REAL1 set to weight 0 (quiescent) while a flow to it is established:
+ * new SYNs all go to REAL2, the established flow keeps going to REAL1. */
+static void quiescent_real_keeps_established(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real quiet[] = { REAL(REAL1, 8080, 0), REAL(REAL2, 8080, 1) };
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	case_apply_tcp80(t, "rr", quiet, 2);
+	for (int i = 1; i <= 4; i++)
+		client_sends(t, 40000 + i, F_SYN, false, REAL2, XD_FWD_NEW);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	expect_counts(t, REAL1, 1, 0);
+	expect_counts(t, REAL2, 0, 4);
+}
+
+/* Same with wlc, which compares every real: weight 0 is never picked
+ * even with the fewest connections. */
+static void quiescent_real_wlc(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real reals[] = { REAL(REAL1, 8080, 1), REAL(REAL2, 8080, 1) };
+	struct lb_real quiet[] = { REAL(REAL1, 8080, 0), REAL(REAL2, 8080, 1) };
+
+	case_apply_tcp80(t, "wlc", reals, 2);
+	case_apply_tcp80(t, "wlc", quiet, 2);
+	real_conns_set(t, real_id_of(t, REAL2, 8080), 50, 50);
+	for (int i = 1; i <= 3; i++)
+		client_sends(t, 40000 + i, F_SYN, false, REAL2, XD_FWD_NEW);
+}
+
+/* REAL1 removed from the service while a flow to it is established: the
+ * flow's next packet is dropped (REAL_GONE), untouched; new SYNs go to
+ * REAL2. */
+static void removed_real_drops_established(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real only2[] = { REAL(REAL2, 8080, 1) };
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
+	struct run r;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	case_apply_tcp80(t, "rr", only2, 1);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
+	client_sends(t, 40001, F_SYN, false, REAL2, XD_FWD_NEW);
+}
+
+/* Every real at weight 0: a SYN has nowhere to go -> DROP, no real, and
+ * no connection is created. */
+static void all_reals_quiescent_rr(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real reals[] = { REAL(REAL1, 8080, 0), REAL(REAL2, 8080, 0) };
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_SYN);
+	struct run r;
+
+	case_apply_tcp80(t, "rr", reals, 2);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_NO_REAL, &in);
+	assert_int_equal(conn_count(t), 0);
+}
+
+/* The same through the least-connection scan. */
+static void all_reals_quiescent_wlc(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real reals[] = { REAL(REAL1, 8080, 0), REAL(REAL2, 8080, 0) };
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_SYN);
+	struct run r;
+
+	case_apply_tcp80(t, "wlc", reals, 2);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_NO_REAL, &in);
+	assert_int_equal(conn_count(t), 0);
+}
+
+/* A service with no reals at all (e.g. every check failed, no fallback). */
+static void service_without_reals(void **state)
+{
+	struct tcase *t = *state;
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_SYN);
+	struct run r;
+
+	case_apply_tcp80(t, "rr", NULL, 0);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_NO_REAL, &in);
+}
+
+/* ldirectord's fallback on the director itself (lb_service.local): new
+ * flows go to the local stack untouched, and leave no state. */
+static void local_fallback_passes(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_service svc = {
+		.vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
+		.sched = "rr", .local = true,
+	};
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_SYN);
+	struct pkt_spec ack = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
+	struct run r;
+
+	case_apply(t, &svc, 1);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_PASS, XD_PASS_LOCAL, &in);
+	assert_int_equal(conn_count(t), 0);
+	/* ... and so do the flow's later packets. */
+	run_spec(t, SIDE_EXT, &ack, &r);
+	expect_verdict(t, &r, V_PASS);
+	expect_spec(&r, &ack);
+}
+
+/* An ACK with no connection state, rr service: as IPVS, DROP (no conn). */
+static void non_syn_without_state_rr(void **state)
+{
+	struct tcase *t = *state;
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK | F_PSH);
+	struct run r;
+
+	rr_two_reals(t);
+	in.payload = http_get;
+	in.payload_len = sizeof(http_get) - 1;
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_NO_CONN, &in);
+	assert_int_equal(conn_count(t), 0);
+}
+
+/* The same ACK on an mh service (state lost, e.g. after a failover): the
+ * hash maps it back to the real it had; the entry is re-created as
+ * ESTABLISHED and counts as active. */
+static void non_syn_without_state_mh(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real reals[] = { REAL(REAL1, 8080, 1), REAL(REAL2, 8080, 1),
+				   REAL(REAL3, 8080, 1) };
+	struct lb_service svc = {
+		.vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
+		.sched = "mh", .hash_port = true, .reals = reals, .nreals = 3,
+	};
+	char real[INET_ADDRSTRLEN];
+	struct xd_real rv;
+	uint32_t id;
+
+	case_apply(t, &svc, 1);
+	for (uint16_t sport = 40000; sport < 40006; sport++) {
+		id = ring_expect(t, 80, IPPROTO_TCP, CLIENT, sport);
+		rv = real_get(t, id);
+		inet_ntop(AF_INET, &rv.addr, real, sizeof(real));
+		client_sends(t, sport, F_ACK | F_PSH, true, real, XD_FWD_NEW);
+		assert_int_equal(conn_state(t, sport), XD_TCP_ESTABLISHED);
+	}
+	id = ring_expect(t, 80, IPPROTO_TCP, CLIENT, 40000);
+	assert_true(real_conns_get(t, id).active >= 1);
+	{
+		int64_t total = 0;
+
+		for (int k = 0; k < 3; k++) {
+			char a[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &reals[k].addr, a, sizeof(a));
+			total += real_conns_get(t, real_id_of(t, a, 8080)).active;
+			assert_int_equal(real_conns_get(t, real_id_of(t, a, 8080))
+					 .inactive, 0);
+		}
+		assert_int_equal(total, 6);
+	}
+}
+
+/* REAL1 removed, then configured again: it gets its old slot back, so the
+ * flow that was established to it resumes. */
+static void readded_real_resumes(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real only2[] = { REAL(REAL2, 8080, 1) };
+	struct lb_real both[] = { REAL(REAL1, 8080, 1), REAL(REAL2, 8080, 1) };
+	uint32_t id;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	id = real_id_of(t, REAL1, 8080);
+	case_apply_tcp80(t, "rr", only2, 1);
+	case_apply_tcp80(t, "rr", both, 2);
+	assert_int_equal(real_id_of(t, REAL1, 8080), id);
+	client_sends(t, 40000, F_ACK, true, REAL1, XD_FWD_ESTABLISHED);
+	expect_counts(t, REAL1, 1, 0);
+}
+
+struct events {
+	struct xd_conn_event ev[8];
+	int n;
+};
+
+static int event_cb(void *ctx, void *data, size_t size)
+{
+	struct events *e = ctx;
+
+	if (size >= sizeof(e->ev[0]) && e->n < 8)
+		memcpy(&e->ev[e->n++], data, sizeof(e->ev[0]));
+	return 0;
+}
+
+/* With sync on, the datapath reports a new connection (XD_EV_NEW, SYN_RECV
+ * to REAL1) and each state change (XD_EV_STATE, ESTABLISHED), but not
+ * packets that change nothing; with sync off, nothing. */
+static void sync_events_new_and_state(void **state)
+{
+	struct tcase *t = *state;
+	struct events e = { .n = 0 };
+	struct ring_buffer *rb;
+
+	rr_two_reals(t);
+	rb = ring_buffer__new(t->b->ops->events_fd(t->b), event_cb, &e, NULL);
+	assert_non_null(rb);
+	client_sends(t, 39999, F_SYN, false, REAL1, XD_FWD_NEW);
+	assert_int_equal(ring_buffer__consume(rb), 0);
+
+	assert_int_equal(t->b->ops->set_events(t->b, true), 0);
+	client_sends(t, 40000, F_SYN, false, REAL2, XD_FWD_NEW);
+	real_sends(t, REAL2, 40000, F_SYN | F_ACK);
+	client_sends(t, 40000, F_ACK, false, REAL2, XD_FWD_ESTABLISHED);
+	client_sends(t, 40000, F_ACK, true, REAL2, XD_FWD_ESTABLISHED);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.ev[0].type, XD_EV_NEW);
+	assert_int_equal(e.ev[0].key.saddr, ip4(CLIENT));
+	assert_int_equal(e.ev[0].key.sport, htons(40000));
+	assert_int_equal(e.ev[0].key.daddr, ip4(VIP));
+	assert_int_equal(e.ev[0].key.dport, htons(80));
+	assert_int_equal(e.ev[0].key.proto, IPPROTO_TCP);
+	assert_int_equal(e.ev[0].conn.state, XD_TCP_SYN_RECV);
+	assert_int_equal(e.ev[0].conn.raddr, ip4(REAL2));
+	assert_int_equal(e.ev[0].conn.rport, htons(8080));
+	assert_int_equal(e.ev[1].type, XD_EV_STATE);
+	assert_int_equal(e.ev[1].key.sport, htons(40000));
+	assert_int_equal(e.ev[1].conn.state, XD_TCP_ESTABLISHED);
+}
+
+/* Per-service and per-real counters: packets and bytes each way, one
+ * connection, and a drop counted against the service. */
+static void service_and_real_counters(void **state)
+{
+	struct tcase *t = *state;
+	struct pkt_spec stray = tcp_to_vip(CLIENT, 40001, 80, F_ACK);
+	struct backend_snapshot s;
+	const struct backend_real_stat *rs;
+	struct lb_real reals[] = { REAL(REAL1, 8080, 1) };
+	struct run r;
+
+	case_apply_tcp80(t, "rr", reals, 1);
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_NEW);	/* 54 */
+	real_sends(t, REAL1, 40000, F_SYN | F_ACK);			/* 54 */
+	client_sends(t, 40000, F_ACK, true, REAL1, XD_FWD_ESTABLISHED);
+	run_spec(t, SIDE_EXT, &stray, &r);
+	expect_reason(&r, XD_DROP_NO_CONN);
+
+	assert_int_equal(t->b->ops->snapshot(t->b, &s), 0);
+	assert_int_equal(s.nsvcs, 1);
+	assert_int_equal(s.svcs[0].counters.pkts_in, 2);
+	assert_int_equal(s.svcs[0].counters.bytes_in,
+			 54 + 54 + sizeof(http_get) - 1);
+	assert_int_equal(s.svcs[0].counters.pkts_out, 1);
+	assert_int_equal(s.svcs[0].counters.bytes_out, 54);
+	assert_int_equal(s.svcs[0].counters.conns, 1);
+	assert_int_equal(s.svcs[0].counters.drops, 1);
+	assert_int_equal(s.svcs[0].nreals, 1);
+	rs = &s.svcs[0].reals[0];
+	assert_int_equal(rs->counters.pkts_in, 2);
+	assert_int_equal(rs->counters.pkts_out, 1);
+	assert_int_equal(rs->counters.conns, 1);
+	assert_int_equal(rs->active, 1);
+	backend_snapshot_free(&s);
+}
+
+/* `bpftool map dump pinned .../maps/conn_table` prints the entries with
+ * their field names (the maps carry BTF), so operators can read them. */
+static void conn_table_dump_readable(void **state)
+{
+	struct tcase *t = *state;
+	char cmd[256], out[8192], copy[8192];
+	size_t n;
+	FILE *f;
+
+	rr_two_reals(t);
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_NEW);
+	snprintf(cmd, sizeof(cmd), "bpftool map dump pinned %s/"
+		 XD_PIN_MAPS_SUBDIR "/conn_table 2>&1", t->pin);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = 0;
+	assert_int_equal(pclose(f), 0);
+	memcpy(copy, out, n + 1);
+	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+		print_message("# %s\n", line);
+	assert_non_null(strstr(out, "\"saddr\": 168470720"));	/* 192.168.10.10 */
+	assert_non_null(strstr(out, "\"dport\": 20480"));	/* htons(80) */
+	assert_non_null(strstr(out, "\"raddr\": 184549386"));	/* 10.0.0.11 */
+	assert_non_null(strstr(out, "\"rport\": 36895"));	/* htons(8080) */
+	assert_non_null(strstr(out, "\"state\": 1"));		/* SYN_RECV */
+}
+
+const struct CMUnitTest conn_cases[] = {
+	DP_CASES(established_ack_with_payload),
+	DP_CASES(syn_retransmit_same_real),
+	DP_CASES(fin_client_then_fin_real),
+	DP_CASES(fin_real_then_fin_client),
+	DP_CASES(rst_from_client_closes),
+	DP_CASES(rst_from_real_closes),
+	DP_CASES(syn_on_time_wait_reschedules),
+	DP_CASES(syn_on_close_reschedules),
+	DP_CASES(expired_entry_uncounted),
+	DP_CASES(quiescent_real_keeps_established),
+	DP_CASES(quiescent_real_wlc),
+	DP_CASES(removed_real_drops_established),
+	DP_CASES(all_reals_quiescent_rr),
+	DP_CASES(all_reals_quiescent_wlc),
+	DP_CASES(service_without_reals),
+	DP_CASES(local_fallback_passes),
+	DP_CASES(non_syn_without_state_rr),
+	DP_CASES(non_syn_without_state_mh),
+	DP_CASES(readded_real_resumes),
+	DP_CASES(sync_events_new_and_state),
+	DP_CASES(service_and_real_counters),
+	XDP_CASE(conn_table_dump_readable),
+};
+const size_t conn_cases_n = sizeof(conn_cases) / sizeof(conn_cases[0]);
