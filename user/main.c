@@ -24,6 +24,7 @@
 #include "ha/ha.h"
 #include "log.h"
 #include "sync/sync.h"
+#include "util.h"
 
 #define DEFAULT_RUNDIR	"/run/xdirector"
 #define DEFAULT_BPFFS	"/sys/fs/bpf/xdirector"
@@ -105,24 +106,6 @@ static int ensure_bpffs(const char *dir)
 	xd_warn("mounted a bpffs on /sys/fs/bpf; if this runs under "
 		"`ip netns exec`, that mount is private and pins will not "
 		"outlive the daemon");
-	return 0;
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
 	return 0;
 }
 
@@ -214,6 +197,41 @@ static int config_path(const char *cfg, char *out, size_t len)
 static struct sync_cli sync_cli;
 /* --- end sync --- */
 
+/* A decimal option value from min to max; anything else is refused. */
+static int parse_num_opt(const char *opt, const char *arg, unsigned long min,
+			 unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || v < min || v > max) {
+		fprintf(stderr, "xdirectord: --%s %s: expected a number from "
+			"%lu to %lu\n", opt, arg, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* An option whose argument is copied into a fixed-size field. */
+struct str_opt {
+	int c;
+	char *buf;
+	size_t len;
+};
+
+static bool set_str_opt(const struct str_opt *t, size_t n, int c,
+			const char *arg)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].c == c) {
+			snprintf(t[i].buf, t[i].len, "%s", arg);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -235,6 +253,12 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	const struct str_opt str_opts[] = {
+		{ 'c', d->cfg_dir, sizeof(d->cfg_dir) },
+		{ 'N', d->node, sizeof(d->node) },
+		{ 'R', d->rundir, sizeof(d->rundir) },
+		{ 'B', d->bpffs, sizeof(d->bpffs) },
+	};
 	struct utsname u;
 	int c;
 
@@ -245,24 +269,15 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		snprintf(d->node, sizeof(d->node), "%s", u.nodename);
 
 	while ((c = getopt_long(argc, argv, "c:N:fdh", opts, NULL)) != -1) {
+		if (set_str_opt(str_opts, sizeof(str_opts) / sizeof(str_opts[0]),
+				c, optarg))
+			continue;
 		switch (c) {
-		case 'c':
-			snprintf(d->cfg_dir, sizeof(d->cfg_dir), "%s", optarg);
-			break;
-		case 'N':
-			snprintf(d->node, sizeof(d->node), "%s", optarg);
-			break;
 		case 'f':
 			d->foreground = true;
 			break;
 		case 'd':
 			xd_log_set_level(LOG_DEBUG);
-			break;
-		case 'R':
-			snprintf(d->rundir, sizeof(d->rundir), "%s", optarg);
-			break;
-		case 'B':
-			snprintf(d->bpffs, sizeof(d->bpffs), "%s", optarg);
 			break;
 		case 'M':
 			if (dp_mode_parse(optarg, &d->bopts.mode)) {
@@ -272,15 +287,10 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			}
 			break;
 		case 'C': {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
-			if (*end || v < 1024 || v > (1UL << 28)) {
-				fprintf(stderr, "xdirectord: --conn-max %s: expected "
-					"a number from 1024 to %lu\n", optarg,
-					1UL << 28);
+			if (parse_num_opt("conn-max", optarg, 1024, 1UL << 28, &v))
 				return -EINVAL;
-			}
 			d->bopts.conn_max = v;
 			break;
 		}
@@ -296,15 +306,11 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 0x5304:
 		case 0x5305: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long v;
 
-			if (*end || !v || v > 65535) {
-				fprintf(stderr, "xdirectord: --sync-%s %s: expected "
-					"a number from 1 to 65535\n",
-					c == 0x5304 ? "port" : "refresh", optarg);
+			if (parse_num_opt(c == 0x5304 ? "sync-port" : "sync-refresh",
+					  optarg, 1, 65535, &v))
 				return -EINVAL;
-			}
 			if (c == 0x5304)
 				sync_cli.port = v;
 			else
@@ -349,6 +355,20 @@ static void setup_logging(struct daemon *d)
 		xd_log_open(XD_LOG_SYSLOG, LOG_DAEMON, NULL);
 }
 
+/*
+ * Start-up failed once the control socket is open: undo in reverse order.
+ * The datapath is left serving, as a non-clean stop leaves it.
+ */
+static int start_failed(struct daemon *d, const char *err)
+{
+	xd_err("%s", err);
+	ha_close(d->ha);
+	ctl_server_close(&d->ctl_srv);
+	controller_fini(&d->ctl);
+	d->backend->ops->close(d->backend, false);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct daemon d;
@@ -378,7 +398,7 @@ int main(int argc, char **argv)
 			 ha_ldirectord_file(d.ha));
 	if (ensure_bpffs(d.bpffs))
 		return 1;
-	rc = mkdir_p(d.rundir);
+	rc = mkdir_p(d.rundir, 0755);
 	if (rc) {
 		xd_err("%s: cannot create run directory: %s", d.rundir,
 		       strerror(-rc));
@@ -425,26 +445,14 @@ int main(int argc, char **argv)
 	/* --- sync: before HA starts, so its first role reaches us --- */
 	rc = sync_daemon_open(&d.sync, d.loop, d.backend, d.cfg_dir, d.node,
 			      &sync_cli, err, sizeof(err));
-	if (rc) {
-		xd_err("%s", err);
-		ha_close(d.ha);
-		ctl_server_close(&d.ctl_srv);
-		controller_fini(&d.ctl);
-		d.backend->ops->close(d.backend, false);
-		return 1;
-	}
+	if (rc)
+		return start_failed(&d, err);
 	if (d.sync && d.ha)
 		ha_on_role_change(d.ha, sync_ha_role_cb, d.sync);
 	/* --- end sync --- */
 	/* HA after the datapath and checks run: a takeover serves at once. */
-	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err))) {
-		xd_err("%s", err);
-		ha_close(d.ha);
-		ctl_server_close(&d.ctl_srv);
-		controller_fini(&d.ctl);
-		d.backend->ops->close(d.backend, false);
-		return 1;
-	}
+	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err)))
+		return start_failed(&d, err);
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);

@@ -19,29 +19,7 @@
 #include <cmocka.h>
 
 #include "config/authkeys.h"
-
-static const char *data_file(const char *name)
-{
-	static char path[PATH_MAX];
-	const char *dir = getenv("XD_TEST_DATA");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (dir) {
-		snprintf(path, sizeof(path), "%s/ha/%s", dir, name);
-		return path;
-	}
-	snprintf(path, sizeof(path), "tests/unit/data/ha/%s", name);
-	if (access(path, R_OK) == 0)
-		return path;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(path, sizeof(path), "%s/../../tests/unit/data/ha/%s",
-			 dirname(exe), name);
-	}
-	return path;
-}
+#include "test_util.h"
 
 /* Copy a data file to a fresh temp file with the given mode. */
 static void copy_to_temp(const char *src, char *tmpl, mode_t mode)
@@ -59,16 +37,6 @@ static void copy_to_temp(const char *src, char *tmpl, mode_t mode)
 	close(in);
 	assert_int_equal(fchmod(out, mode), 0);
 	close(out);
-}
-
-static bool has_warning(const struct authkeys *ak, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < ak->nwarnings; i++)
-		if (strstr(ak->warnings[i], needle))
-			return true;
-	return false;
 }
 
 static void expect_error(const char *text, const char *want)
@@ -91,7 +59,7 @@ static void test_sample_mode_600(void **state)
 	struct authkeys ak;
 	char err[512];
 
-	copy_to_temp(data_file("authkeys"), tmp, 0600);
+	copy_to_temp(test_data("ha", "authkeys"), tmp, 0600);
 	assert_int_equal(authkeys_load(tmp, &ak, err, sizeof(err)), 0);
 	unlink(tmp);
 
@@ -129,7 +97,7 @@ static void test_refuses_open_modes(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char tmp[] = "/tmp/xd-authkeys-XXXXXX";
 
-		copy_to_temp(data_file("authkeys"), tmp, bad[i]);
+		copy_to_temp(test_data("ha", "authkeys"), tmp, bad[i]);
 		assert_int_equal(authkeys_load(tmp, &ak, err, sizeof(err)),
 				 -EPERM);
 		snprintf(want, sizeof(want), "%s: mode %04o", tmp,
@@ -142,7 +110,7 @@ static void test_refuses_open_modes(void **state)
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		char tmp[] = "/tmp/xd-authkeys-XXXXXX";
 
-		copy_to_temp(data_file("authkeys"), tmp, good[i]);
+		copy_to_temp(test_data("ha", "authkeys"), tmp, good[i]);
 		assert_int_equal(authkeys_load(tmp, &ak, err, sizeof(err)), 0);
 		assert_int_equal(ak.nkeys, 3);
 		authkeys_free(&ak);
@@ -170,7 +138,8 @@ static void test_load_errors(void **state)
 	{
 		char tmp2[] = "/tmp/xd-authkeys-XXXXXX";
 
-		copy_to_temp(data_file("authkeys.bad-method"), tmp2, 0600);
+		copy_to_temp(test_data("ha", "authkeys.bad-method"), tmp2,
+			     0600);
 		assert_int_equal(authkeys_load(tmp2, &ak, err, sizeof(err)),
 				 -EINVAL);
 		snprintf(want, sizeof(want),

@@ -20,48 +20,7 @@
 #include <cmocka.h>
 
 #include "config/hacf.h"
-
-/* tests/unit/data/ha, from $XD_TEST_DATA, the cwd, or beside the binary. */
-static const char *data_file(const char *name)
-{
-	static char path[PATH_MAX];
-	const char *dir = getenv("XD_TEST_DATA");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (dir) {
-		snprintf(path, sizeof(path), "%s/ha/%s", dir, name);
-		return path;
-	}
-	snprintf(path, sizeof(path), "tests/unit/data/ha/%s", name);
-	if (access(path, R_OK) == 0)
-		return path;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(path, sizeof(path), "%s/../../tests/unit/data/ha/%s",
-			 dirname(exe), name);
-	}
-	return path;
-}
-
-static uint32_t ip(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-static bool has_warning(const struct ha_config *c, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < c->nwarnings; i++)
-		if (strstr(c->warnings[i], needle))
-			return true;
-	return false;
-}
+#include "test_util.h"
 
 /* Parse text expecting failure; err must contain want. */
 static void expect_error(const char *text, const char *want)
@@ -99,7 +58,7 @@ static void test_lvs_seed(void **state)
 	struct ha_config c;
 	char err[512];
 
-	assert_int_equal(ha_config_load(data_file("ha.cf"), &c, err,
+	assert_int_equal(ha_config_load(test_data("ha", "ha.cf"), &c, err,
 					sizeof(err)), 0);
 	assert_int_equal(c.keepalive_ms, 100);
 	assert_int_equal(c.deadtime_ms, 500);
@@ -128,7 +87,7 @@ static void test_lvs_seed(void **state)
 
 static void test_heartbeat_sample(void **state)
 {
-	const char *path = data_file("ha.cf.heartbeat-sample");
+	const char *path = test_data("ha", "ha.cf.heartbeat-sample");
 	struct ha_config c;
 	char err[512], want[PATH_MAX + 64];
 
@@ -185,7 +144,7 @@ static void test_heartbeat_sample(void **state)
 
 static void test_unknown_directive_file(void **state)
 {
-	const char *path = data_file("ha.cf.bad-unknown");
+	const char *path = test_data("ha", "ha.cf.bad-unknown");
 	struct ha_config c;
 	char err[512], want[PATH_MAX + 64];
 

@@ -19,37 +19,7 @@
 
 #include "config/hacf.h"
 #include "config/haresources.h"
-
-static const char *data_file(const char *name)
-{
-	static char path[PATH_MAX];
-	const char *dir = getenv("XD_TEST_DATA");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (dir) {
-		snprintf(path, sizeof(path), "%s/ha/%s", dir, name);
-		return path;
-	}
-	snprintf(path, sizeof(path), "tests/unit/data/ha/%s", name);
-	if (access(path, R_OK) == 0)
-		return path;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(path, sizeof(path), "%s/../../tests/unit/data/ha/%s",
-			 dirname(exe), name);
-	}
-	return path;
-}
-
-static uint32_t ip(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
+#include "test_util.h"
 
 static void parse_ok(const char *text, struct ha_resources *r)
 {
@@ -79,8 +49,8 @@ static void test_lvs_seed(void **state)
 	struct ha_group *g;
 	char err[512];
 
-	assert_int_equal(ha_resources_load(data_file("haresources"), &r, err,
-					   sizeof(err)), 0);
+	assert_int_equal(ha_resources_load(test_data("ha", "haresources"), &r,
+					   err, sizeof(err)), 0);
 	assert_int_equal(r.ngroups, 1);
 	g = &r.groups[0];
 	assert_string_equal(g->node, "director1");
@@ -185,7 +155,7 @@ static void test_continuation_and_groups(void **state)
 
 static void test_unknown_agent_file(void **state)
 {
-	const char *path = data_file("haresources.bad-agent");
+	const char *path = test_data("ha", "haresources.bad-agent");
 	struct ha_resources r;
 	char err[512], want[PATH_MAX + 128];
 

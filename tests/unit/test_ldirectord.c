@@ -19,39 +19,14 @@
 #include <cmocka.h>
 
 #include "config/ldirectord.h"
-
-#define DATA_SUBDIR	"tests/unit/data/ldirectord"
+#include "test_util.h"
 
 static char errbuf[512];
 
-/* Tests run from the repository root, or from build/ by hand. */
-static const char *data_path(const char *file)
-{
-	static char path[PATH_MAX];
-	static const char *const dirs[] = { DATA_SUBDIR, "../" DATA_SUBDIR,
-					    "../../" DATA_SUBDIR };
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dirs[i], file);
-		if (access(path, R_OK) == 0)
-			return path;
-	}
-	fail_msg("cannot find %s under %s", file, DATA_SUBDIR);
-	return NULL;
-}
-
-static uint32_t ip(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
 static void load_ok(const char *file, struct ld_config *cfg)
 {
-	int rc = ld_config_load(data_path(file), cfg, errbuf, sizeof(errbuf));
+	int rc = ld_config_load(test_data("ldirectord", file), cfg, errbuf,
+				sizeof(errbuf));
 
 	if (rc)
 		fail_msg("%s: %s", file, errbuf);
@@ -63,25 +38,6 @@ static void parse_ok(const char *text, struct ld_config *cfg)
 
 	if (rc)
 		fail_msg("unexpected error: %s", errbuf);
-}
-
-static bool has_warning(const struct ld_config *cfg, const char *needle)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nwarnings; i++)
-		if (strstr(cfg->warnings[i], needle))
-			return true;
-	return false;
-}
-
-static size_t count_warnings(const struct ld_config *cfg, const char *needle)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < cfg->nwarnings; i++)
-		n += strstr(cfg->warnings[i], needle) != NULL;
-	return n;
 }
 
 static void test_http_masq(void **state)
@@ -619,7 +575,7 @@ static void test_bad_files(void **state)
 static void test_load_broken_file(void **state)
 {
 	struct ld_config cfg;
-	const char *path = data_path("broken.cf");
+	const char *path = test_data("ldirectord", "broken.cf");
 	char want[PATH_MAX + 64];
 	int rc;
 

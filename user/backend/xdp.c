@@ -31,6 +31,7 @@
 #include "backend/sched_ring.h"
 #include "log.h"
 #include "netif.h"
+#include "util.h"
 
 #define NSEC_PER_SEC	1000000000ULL
 /* An entry is swept this long after its timeout, so a packet that is
@@ -160,24 +161,6 @@ static int restore_state(struct xdp_backend *x)
 	return 0;
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		     char *err, size_t errlen)
 {
@@ -201,7 +184,7 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = mkdir_p(maps_dir);
+	rc = mkdir_p(maps_dir, 0700);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot create pin directory: %s "
 			 "(is bpffs mounted on /sys/fs/bpf?)", maps_dir,

@@ -6,8 +6,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +14,12 @@
 #include <unistd.h>
 
 #include "config/authkeys.h"
+#include "config/cfgutil.h"
 
-#define AK_MAX_LINE	4096
 #define AK_MAX_FILE	(1 << 20)
 
 struct ak_parser {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
+	struct cfg_ctx cx;
 	struct authkeys ak;
 	int auth_line;
 };
@@ -43,52 +38,8 @@ const char *auth_method_name(enum auth_method m)
 	return "?";
 }
 
-static int perr(struct ak_parser *p, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(struct ak_parser *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!p->err || !p->errlen)
-		return rc;
-	if (p->line)
-		n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-	else
-		n = snprintf(p->err, p->errlen, "%s: ", p->name);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-static int pwarn(struct ak_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int pwarn(struct ak_parser *p, const char *fmt, ...)
-{
-	struct authkeys *ak = &p->ak;
-	char msg[512], **w;
-	va_list ap;
-	int n;
-
-	n = snprintf(msg, sizeof(msg), "%s:%d: ", p->name, p->line);
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
-	va_end(ap);
-	w = realloc(ak->warnings, (ak->nwarnings + 1) * sizeof(*w));
-	if (!w)
-		return perr(p, -ENOMEM, "out of memory");
-	ak->warnings = w;
-	w[ak->nwarnings] = strdup(msg);
-	if (!w[ak->nwarnings])
-		return perr(p, -ENOMEM, "out of memory");
-	ak->nwarnings++;
-	return 0;
-}
+#define perr(p, ...)	cfg_err(&(p)->cx, __VA_ARGS__)
+#define pwarn(p, ...)	cfg_warn(&(p)->cx, (p)->cx.line, __VA_ARGS__)
 
 static int parse_index(const char *s, int *out)
 {
@@ -119,26 +70,9 @@ const struct auth_key *authkeys_active(const struct authkeys *ak)
 	return authkeys_find(ak, ak->active);
 }
 
-/* Next blank-separated word of *s, NUL-terminated in place. */
-static char *next_word(char **s)
-{
-	char *w = *s;
-
-	while (*w && isspace((unsigned char)*w))
-		w++;
-	if (!*w)
-		return NULL;
-	*s = w;
-	while (**s && !isspace((unsigned char)**s))
-		(*s)++;
-	if (**s)
-		*(*s)++ = '\0';
-	return w;
-}
-
 static int parse_auth(struct ak_parser *p, char *rest)
 {
-	char *idx = next_word(&rest);
+	char *idx = cfg_next_word(&rest);
 
 	if (p->auth_line)
 		return perr(p, -EINVAL, "auth: already set at line %d",
@@ -148,17 +82,17 @@ static int parse_auth(struct ak_parser *p, char *rest)
 	if (parse_index(idx, &p->ak.active))
 		return perr(p, -EINVAL, "auth: '%s' is not a key index (0-%d)",
 			    idx, AUTHKEYS_MAX_INDEX);
-	if (next_word(&rest))
+	if (cfg_next_word(&rest))
 		return perr(p, -EINVAL, "auth: too many arguments");
-	p->auth_line = p->line;
+	p->auth_line = p->cx.line;
 	return 0;
 }
 
 static int parse_key(struct ak_parser *p, const char *idx, char *rest)
 {
-	struct auth_key key = { .line = p->line }, *keys;
+	struct auth_key key = { .line = p->cx.line }, *keys;
 	const struct auth_key *dup;
-	char *method = next_word(&rest), *secret;
+	char *method = cfg_next_word(&rest), *secret;
 	size_t i, len;
 
 	if (parse_index(idx, &key.index))
@@ -180,12 +114,8 @@ static int parse_key(struct ak_parser *p, const char *idx, char *rest)
 			    key.index, method);
 	key.method = i;
 
-	secret = rest;
-	while (*secret && isspace((unsigned char)*secret))
-		secret++;
+	secret = cfg_trim(rest);
 	len = strlen(secret);
-	while (len && isspace((unsigned char)secret[len - 1]))
-		len--;
 
 	if (key.method == AUTH_CRC) {
 		int rc = pwarn(p, "key %d: crc is not authentication: anyone on the link can forge messages",
@@ -218,9 +148,10 @@ static int parse_key(struct ak_parser *p, const char *idx, char *rest)
 	return 0;
 }
 
-static int parse_line(struct ak_parser *p, char *buf)
+static int parse_line(void *arg, char *buf)
 {
-	char *rest = buf, *first = next_word(&rest);
+	struct ak_parser *p = arg;
+	char *rest = buf, *first = cfg_next_word(&rest);
 
 	if (!first || first[0] == '#')
 		return 0;
@@ -243,9 +174,7 @@ void authkeys_free(struct authkeys *ak)
 		}
 	}
 	free(ak->keys);
-	for (i = 0; i < ak->nwarnings; i++)
-		free(ak->warnings[i]);
-	free(ak->warnings);
+	cfg_free_strv(ak->warnings, ak->nwarnings);
 	memset(ak, 0, sizeof(*ak));
 }
 
@@ -253,42 +182,28 @@ int authkeys_parse_string(const char *name, const char *text,
 			  struct authkeys *ak, char *err, size_t errlen)
 {
 	struct ak_parser p = {
-		.name = name ? name : "authkeys",
-		.err = err,
-		.errlen = errlen,
+		.cx = {
+			.name = name ? name : "authkeys",
+			.err = err,
+			.errlen = errlen,
+		},
 	};
-	char buf[AK_MAX_LINE];
-	const char *s = text, *nl;
-	size_t len;
-	int rc = 0;
+	int rc;
 
+	p.cx.warnings = &p.ak.warnings;
+	p.cx.nwarnings = &p.ak.nwarnings;
 	memset(ak, 0, sizeof(*ak));
 	if (err && errlen)
 		err[0] = '\0';
 
-	while (s && *s) {
-		p.line++;
-		nl = strchr(s, '\n');
-		len = nl ? (size_t)(nl - s) : strlen(s);
-		if (len >= sizeof(buf)) {
-			rc = perr(&p, -EINVAL, "line too long");
-			break;
-		}
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		rc = parse_line(&p, buf);
-		if (rc)
-			break;
-		s = nl ? nl + 1 : NULL;
-	}
-	explicit_bzero(buf, sizeof(buf));
-
+	/* cfg_each_line() wipes its copy: the secrets are in it */
+	rc = cfg_each_line(&p.cx, text, CFG_MAX_LINE, parse_line, &p);
 	if (!rc && !p.auth_line) {
-		p.line = 0;
+		p.cx.line = 0;
 		rc = perr(&p, -EINVAL, "no 'auth N' line selects a key");
 	}
 	if (!rc && !authkeys_active(&p.ak)) {
-		p.line = p.auth_line;
+		p.cx.line = p.auth_line;
 		rc = perr(&p, -EINVAL, "auth %d: no key %d is defined",
 			  p.ak.active, p.ak.active);
 	}
@@ -300,58 +215,6 @@ int authkeys_parse_string(const char *name, const char *text,
 	return 0;
 }
 
-static int read_all(int fd, char **out)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap), *t;
-	ssize_t n;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len + 1 == cap) {
-			if (cap >= AK_MAX_FILE) {
-				explicit_bzero(buf, len);
-				free(buf);
-				return -EFBIG;
-			}
-			t = malloc(cap * 2);
-			if (!t) {
-				explicit_bzero(buf, len);
-				free(buf);
-				return -ENOMEM;
-			}
-			/* copy rather than realloc so no stale secret is left */
-			memcpy(t, buf, len);
-			explicit_bzero(buf, len);
-			free(buf);
-			buf = t;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int rc = -errno;
-
-			explicit_bzero(buf, len);
-			free(buf);
-			return rc;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	if (strlen(buf) != len) {
-		explicit_bzero(buf, len);
-		free(buf);
-		return -EINVAL;
-	}
-	*out = buf;
-	return 0;
-}
-
 int authkeys_load(const char *path, struct authkeys *ak,
 		  char *err, size_t errlen)
 {
@@ -360,19 +223,9 @@ int authkeys_load(const char *path, struct authkeys *ak,
 	int fd, rc;
 
 	memset(ak, 0, sizeof(*ak));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	/* fstat the open file so the checked file is the one we read. */
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		close(fd);
-		return rc;
-	}
+	fd = cfg_open(path, &st, err, errlen);
+	if (fd < 0)
+		return fd;
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
 		close(fd);
@@ -386,7 +239,7 @@ int authkeys_load(const char *path, struct authkeys *ak,
 		close(fd);
 		return -EPERM;
 	}
-	rc = read_all(fd, &text);
+	rc = cfg_read_fd(fd, AK_MAX_FILE, &text);
 	close(fd);
 	if (rc) {
 		snprintf(err, errlen, "%s: %s", path,
@@ -394,7 +247,6 @@ int authkeys_load(const char *path, struct authkeys *ak,
 		return rc;
 	}
 	rc = authkeys_parse_string(path, text, ak, err, errlen);
-	explicit_bzero(text, strlen(text));
-	free(text);
+	cfg_free_text(text);
 	return rc;
 }

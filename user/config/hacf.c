@@ -8,24 +8,20 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
 
+#include "config/cfgutil.h"
 #include "config/hacf.h"
 
 #define HA_MAX_WORDS	64
-#define HA_MAX_LINE	4096
 #define HA_MAX_DIRECTIVES 64
 
 struct hacf_parser {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
+	struct cfg_ctx cx;
 	struct ha_config cfg;
 	int seen[HA_MAX_DIRECTIVES]; /* line each directive was first set */
 	int udpport_line;
@@ -33,72 +29,12 @@ struct hacf_parser {
 	int auto_failback_line;
 };
 
-static int perr(struct hacf_parser *p, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(struct hacf_parser *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!p->err || !p->errlen)
-		return rc;
-	if (p->line)
-		n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-	else
-		n = snprintf(p->err, p->errlen, "%s: ", p->name);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-	va_end(ap);
-	return rc;
-}
+#define perr(p, ...)		cfg_err(&(p)->cx, __VA_ARGS__)
+#define pwarn(p, line, ...)	cfg_warn(&(p)->cx, line, __VA_ARGS__)
 
 static int oom(struct hacf_parser *p)
 {
 	return perr(p, -ENOMEM, "out of memory");
-}
-
-static int pwarn(struct hacf_parser *p, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int pwarn(struct hacf_parser *p, int line, const char *fmt, ...)
-{
-	struct ha_config *c = &p->cfg;
-	char msg[512], **w;
-	va_list ap;
-	int n;
-
-	if (line)
-		n = snprintf(msg, sizeof(msg), "%s:%d: ", p->name, line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", p->name);
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
-	va_end(ap);
-
-	w = realloc(c->warnings, (c->nwarnings + 1) * sizeof(*w));
-	if (!w)
-		return oom(p);
-	c->warnings = w;
-	w[c->nwarnings] = strdup(msg);
-	if (!w[c->nwarnings])
-		return oom(p);
-	c->nwarnings++;
-	return 0;
-}
-
-static int push(void **arr, size_t *n, size_t size)
-{
-	void *a = realloc(*arr, (*n + 1) * size);
-
-	if (!a)
-		return -ENOMEM;
-	*arr = a;
-	memset((char *)a + *n * size, 0, size);
-	(*n)++;
-	return 0;
 }
 
 /*
@@ -139,16 +75,6 @@ static int parse_msec(const char *s, uint32_t *out)
 	if ((us + 999) / 1000 > UINT32_MAX)
 		return -ERANGE;
 	*out = (us + 999) / 1000;
-	return 0;
-}
-
-static int parse_ipv4(const char *s, uint32_t *addr)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*addr = a.s_addr;
 	return 0;
 }
 
@@ -248,7 +174,7 @@ static int do_udpport(struct hacf_parser *p, int argc, char **argv)
 		return perr(p, -EINVAL, "udpport: '%s' is not a port (1-65535)",
 			    argv[1]);
 	p->cfg.udpport = v;
-	p->udpport_line = p->line;
+	p->udpport_line = p->cx.line;
 	return 0;
 }
 
@@ -257,11 +183,11 @@ static struct ha_link *new_link(struct hacf_parser *p, int kind,
 {
 	struct ha_link *l;
 
-	if (push((void **)&p->cfg.links, &p->cfg.nlinks, sizeof(*l)))
+	if (cfg_push((void **)&p->cfg.links, &p->cfg.nlinks, sizeof(*l)))
 		return NULL;
 	l = &p->cfg.links[p->cfg.nlinks - 1];
 	l->kind = kind;
-	l->line = p->line;
+	l->line = p->cx.line;
 	snprintf(l->dev, sizeof(l->dev), "%s", dev);
 	return l;
 }
@@ -280,7 +206,7 @@ static int do_bcast(struct hacf_parser *p, int argc, char **argv)
 			return oom(p);
 	}
 	if (!p->first_udp_link)
-		p->first_udp_link = p->line;
+		p->first_udp_link = p->cx.line;
 	return 0;
 }
 
@@ -295,7 +221,7 @@ static int do_ucast(struct hacf_parser *p, int argc, char **argv)
 	rc = check_dev(p, argv[0], argv[1]);
 	if (rc)
 		return rc;
-	if (parse_ipv4(argv[2], &addr))
+	if (cfg_parse_ipv4(argv[2], &addr))
 		return perr(p, -EINVAL, "ucast: '%s' is not an IPv4 address",
 			    argv[2]);
 	l = new_link(p, HA_LINK_UCAST, argv[1]);
@@ -303,7 +229,7 @@ static int do_ucast(struct hacf_parser *p, int argc, char **argv)
 		return oom(p);
 	l->addr = addr;
 	if (!p->first_udp_link)
-		p->first_udp_link = p->line;
+		p->first_udp_link = p->cx.line;
 	return 0;
 }
 
@@ -321,7 +247,7 @@ static int do_mcast(struct hacf_parser *p, int argc, char **argv)
 	rc = check_dev(p, argv[0], argv[1]);
 	if (rc)
 		return rc;
-	if (parse_ipv4(argv[2], &group) ||
+	if (cfg_parse_ipv4(argv[2], &group) ||
 	    (ntohl(group) & 0xf0000000) != 0xe0000000)
 		return perr(p, -EINVAL,
 			    "mcast: '%s' is not an IPv4 multicast group",
@@ -356,10 +282,10 @@ static int do_auto_failback(struct hacf_parser *p, int argc, char **argv)
 
 	if (rc)
 		return rc;
-	p->auto_failback_line = p->line;
+	p->auto_failback_line = p->cx.line;
 	if (strcasecmp(argv[1], "legacy") == 0) {
 		p->cfg.auto_failback = true;
-		return pwarn(p, p->line,
+		return pwarn(p, p->cx.line,
 			     "auto_failback legacy: treated as 'on'");
 	}
 	if (parse_bool(argv[1], &on))
@@ -385,9 +311,9 @@ static int do_nice_failback(struct hacf_parser *p, int argc, char **argv)
 		return perr(p, -EINVAL,
 			    "nice_failback: conflicts with auto_failback at line %d",
 			    p->auto_failback_line);
-	p->auto_failback_line = p->line;
+	p->auto_failback_line = p->cx.line;
 	p->cfg.auto_failback = !on;
-	return pwarn(p, p->line,
+	return pwarn(p, p->cx.line,
 		     "nice_failback is deprecated; use auto_failback %s",
 		     on ? "off" : "on");
 }
@@ -401,7 +327,8 @@ static int do_node(struct hacf_parser *p, int argc, char **argv)
 		return rc;
 	for (i = 1; i < argc; i++) {
 		if (ha_config_has_node(&p->cfg, argv[i])) {
-			rc = pwarn(p, p->line, "node %s listed twice", argv[i]);
+			rc = pwarn(p, p->cx.line, "node %s listed twice",
+				   argv[i]);
 			if (rc)
 				return rc;
 			continue;
@@ -409,7 +336,7 @@ static int do_node(struct hacf_parser *p, int argc, char **argv)
 		name = strdup(argv[i]);
 		if (!name)
 			return oom(p);
-		if (push((void **)&p->cfg.nodes, &p->cfg.nnodes,
+		if (cfg_push((void **)&p->cfg.nodes, &p->cfg.nnodes,
 			 sizeof(char *))) {
 			free(name);
 			return oom(p);
@@ -439,16 +366,16 @@ static int add_ping(struct hacf_parser *p, const char *name,
 		return perr(p, -EINVAL,
 			    "ping node '%s' already defined at line %d",
 			    name, dup->line);
-	if (push((void **)&p->cfg.pings, &p->cfg.npings, sizeof(*g)))
+	if (cfg_push((void **)&p->cfg.pings, &p->cfg.npings, sizeof(*g)))
 		return oom(p);
 	g = &p->cfg.pings[p->cfg.npings - 1];
-	g->line = p->line;
+	g->line = p->cx.line;
 	g->name = strdup(name);
 	g->addrs = calloc(naddrs, sizeof(*g->addrs));
 	if (!g->name || !g->addrs)
 		return oom(p);
 	for (i = 0; i < naddrs; i++) {
-		if (parse_ipv4(addrs[i], &g->addrs[i]))
+		if (cfg_parse_ipv4(addrs[i], &g->addrs[i]))
 			return perr(p, -EINVAL,
 				    "'%s' is not an IPv4 address", addrs[i]);
 		g->naddrs++;
@@ -532,7 +459,7 @@ static int do_use_logd(struct hacf_parser *p, int argc, char **argv)
 		return perr(p, -EINVAL, "use_logd: '%s' must be on or off",
 			    argv[1]);
 	if (p->cfg.use_logd)
-		return pwarn(p, p->line,
+		return pwarn(p, p->cx.line,
 			     "use_logd: ha_logd is not used; logging follows logfile/logfacility");
 	return 0;
 }
@@ -637,18 +564,16 @@ static const struct hacf_directive directives[] = {
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
 _Static_assert(NDIRECTIVES <= HA_MAX_DIRECTIVES, "grow HA_MAX_DIRECTIVES");
 
-static int parse_line(struct hacf_parser *p, char *buf)
+static int parse_line(void *arg, char *buf)
 {
-	char *argv[HA_MAX_WORDS], *save = NULL, *w, *hash;
+	struct hacf_parser *p = arg;
+	char *argv[HA_MAX_WORDS], *w;
 	const struct hacf_directive *d = NULL;
 	int argc = 0;
 	size_t i;
 
-	hash = strchr(buf, '#');
-	if (hash)
-		*hash = '\0';
-	for (w = strtok_r(buf, " \t\r\f\v", &save); w;
-	     w = strtok_r(NULL, " \t\r\f\v", &save)) {
+	cfg_cut_comment(buf);
+	while ((w = cfg_next_word(&buf)) != NULL) {
 		if (argc == HA_MAX_WORDS)
 			return perr(p, -EINVAL, "too many words on one line");
 		argv[argc++] = w;
@@ -669,10 +594,10 @@ static int parse_line(struct hacf_parser *p, char *buf)
 		if (p->seen[i])
 			return perr(p, -EINVAL, "%s: already set at line %d",
 				    argv[0], p->seen[i]);
-		p->seen[i] = p->line;
+		p->seen[i] = p->cx.line;
 	}
 	if (!d->fn)
-		return pwarn(p, p->line, "%s: not implemented (%s); ignored",
+		return pwarn(p, p->cx.line, "%s: not implemented (%s); ignored",
 			     argv[0], d->ignored);
 	return d->fn(p, argc, argv);
 }
@@ -707,7 +632,7 @@ static int validate(struct hacf_parser *p)
 	size_t i;
 	int rc;
 
-	p->line = 0;
+	p->cx.line = 0;
 	if (!ka_line)
 		c->keepalive_ms = HA_DEFAULT_KEEPALIVE_MS;
 	if (!dt_line)
@@ -725,7 +650,7 @@ static int validate(struct hacf_parser *p)
 	fmt_ms(id, sizeof(id), c->initdead_ms);
 
 	if (c->deadtime_ms <= c->keepalive_ms) {
-		p->line = dt_line ? dt_line : ka_line;
+		p->cx.line = dt_line ? dt_line : ka_line;
 		return perr(p, -EINVAL,
 			    "deadtime %s must be greater than keepalive %s",
 			    dt, ka);
@@ -746,7 +671,7 @@ static int validate(struct hacf_parser *p)
 			return rc;
 	}
 	if (c->initdead_ms < c->deadtime_ms) {
-		p->line = id_line;
+		p->cx.line = id_line;
 		return perr(p, -EINVAL,
 			    "initdead %s must not be less than deadtime %s",
 			    id, dt);
@@ -799,36 +724,23 @@ int ha_config_parse_string(const char *name, const char *text,
 			   struct ha_config *cfg, char *err, size_t errlen)
 {
 	struct hacf_parser p = {
-		.name = name ? name : "ha.cf",
-		.err = err,
-		.errlen = errlen,
+		.cx = {
+			.name = name ? name : "ha.cf",
+			.err = err,
+			.errlen = errlen,
+		},
 		.cfg = { .logfacility = -1 },
 	};
-	char buf[HA_MAX_LINE];
-	const char *s = text, *nl;
-	size_t len;
-	int rc = 0;
+	int rc;
 
+	p.cx.warnings = &p.cfg.warnings;
+	p.cx.nwarnings = &p.cfg.nwarnings;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->logfacility = -1;
 	if (err && errlen)
 		err[0] = '\0';
 
-	while (s && *s) {
-		p.line++;
-		nl = strchr(s, '\n');
-		len = nl ? (size_t)(nl - s) : strlen(s);
-		if (len >= sizeof(buf)) {
-			rc = perr(&p, -EINVAL, "line too long");
-			break;
-		}
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		rc = parse_line(&p, buf);
-		if (rc)
-			break;
-		s = nl ? nl + 1 : NULL;
-	}
+	rc = cfg_each_line(&p.cx, text, CFG_MAX_LINE, parse_line, &p);
 	if (!rc)
 		rc = validate(&p);
 	if (rc) {
@@ -843,49 +755,15 @@ int ha_config_load(const char *path, struct ha_config *cfg,
 		   char *err, size_t errlen)
 {
 	char *text = NULL;
-	size_t cap = 0, len = 0, n;
-	FILE *f;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->logfacility = -1;
-	f = fopen(path, "re");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	rc = cfg_read_file(path, &text, err, errlen);
+	if (rc)
 		return rc;
-	}
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 8192);
-
-			if (!t) {
-				fclose(f);
-				free(text);
-				snprintf(err, errlen, "%s: out of memory", path);
-				return -ENOMEM;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		rc = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
-		free(text);
-		return rc;
-	}
-	fclose(f);
-	text[len] = '\0';
-	if (strlen(text) != len) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(text);
-		return -EINVAL;
-	}
 	rc = ha_config_parse_string(path, text, cfg, err, errlen);
-	free(text);
+	cfg_free_text(text);
 	return rc;
 }
 
@@ -906,9 +784,7 @@ void ha_config_free(struct ha_config *cfg)
 	free(cfg->pings);
 	free(cfg->logfile);
 	free(cfg->debugfile);
-	for (i = 0; i < cfg->nwarnings; i++)
-		free(cfg->warnings[i]);
-	free(cfg->warnings);
+	cfg_free_strv(cfg->warnings, cfg->nwarnings);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->logfacility = -1;
 }

@@ -8,11 +8,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/cfgutil.h"
 #include "config/haresources.h"
 #include "config/hacf.h"
 
@@ -21,54 +21,12 @@
 #define HR_SUPPORTED	"IPaddr, IPaddr2, ldirectord, LVSSyncDaemonSwap"
 
 struct hr_parser {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
+	struct cfg_ctx cx;
 	struct ha_resources res;
 	struct ha_group *cur;	/* group being read, NULL between lines */
 };
 
-static int perr(struct hr_parser *p, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(struct hr_parser *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!p->err || !p->errlen)
-		return rc;
-	n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-static int push(void **arr, size_t *n, size_t size)
-{
-	void *a = realloc(*arr, (*n + 1) * size);
-
-	if (!a)
-		return -ENOMEM;
-	*arr = a;
-	memset((char *)a + *n * size, 0, size);
-	(*n)++;
-	return 0;
-}
-
-static int parse_ipv4(const char *s, uint32_t *addr)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*addr = a.s_addr;
-	return 0;
-}
+#define perr(p, ...)	cfg_err(&(p)->cx, __VA_ARGS__)
 
 /* A prefix length "24" or a contiguous dotted netmask "255.255.255.0". */
 static int parse_prefix(const char *s, uint8_t *prefix)
@@ -78,7 +36,7 @@ static int parse_prefix(const char *s, uint8_t *prefix)
 	long v;
 
 	if (strchr(s, '.')) {
-		if (parse_ipv4(s, &mask))
+		if (cfg_parse_ipv4(s, &mask))
 			return -EINVAL;
 		mask = ntohl(mask);
 		if (mask == 0 || (~mask & (~mask + 1)) != 0)
@@ -116,7 +74,7 @@ static int parse_ipaddr(struct hr_parser *p, struct ha_resource *r,
 		return perr(p, -EINVAL,
 			    "%s::%s: expected ip[/cidr[/dev[/broadcast]]]",
 			    agent, spec);
-	if (parse_ipv4(f[0], &r->addr))
+	if (cfg_parse_ipv4(f[0], &r->addr))
 		return perr(p, -EINVAL, "%s: '%s' is not an IPv4 address",
 			    agent, f[0]);
 	if (nf > 1 && *f[1] && parse_prefix(f[1], &r->prefix))
@@ -128,7 +86,7 @@ static int parse_ipaddr(struct hr_parser *p, struct ha_resource *r,
 			    agent, f[2]);
 	if (nf > 2)
 		snprintf(r->dev, sizeof(r->dev), "%s", f[2]);
-	if (nf > 3 && *f[3] && parse_ipv4(f[3], &r->broadcast))
+	if (nf > 3 && *f[3] && cfg_parse_ipv4(f[3], &r->broadcast))
 		return perr(p, -EINVAL,
 			    "%s: broadcast '%s' is not an IPv4 address",
 			    agent, f[3]);
@@ -169,7 +127,7 @@ static int split_agent(char *word, char **args)
 static int parse_resource(struct hr_parser *p, const char *word)
 {
 	struct ha_group *g = p->cur;
-	struct ha_resource *r, tmp = { .line = p->line };
+	struct ha_resource *r, tmp = { .line = p->cx.line };
 	const struct ha_resource *dup;
 	char buf[HR_MAX_LINE], *args[HR_MAX_ARGS];
 	const char *agent;
@@ -230,7 +188,7 @@ static int parse_resource(struct hr_parser *p, const char *word)
 				    a, dup->line);
 		}
 	}
-	if (push((void **)&g->res, &g->nres, sizeof(*r))) {
+	if (cfg_push((void **)&g->res, &g->nres, sizeof(*r))) {
 		free(tmp.arg);
 		return perr(p, -ENOMEM, "out of memory");
 	}
@@ -242,10 +200,10 @@ static int start_group(struct hr_parser *p, const char *node)
 {
 	struct ha_group *g;
 
-	if (push((void **)&p->res.groups, &p->res.ngroups, sizeof(*g)))
+	if (cfg_push((void **)&p->res.groups, &p->res.ngroups, sizeof(*g)))
 		return perr(p, -ENOMEM, "out of memory");
 	g = &p->res.groups[p->res.ngroups - 1];
-	g->line = p->line;
+	g->line = p->cx.line;
 	g->node = strdup(node);
 	if (!g->node)
 		return perr(p, -ENOMEM, "out of memory");
@@ -259,32 +217,29 @@ static int end_group(struct hr_parser *p)
 
 	p->cur = NULL;
 	if (g && g->nres == 0) {
-		p->line = g->line;
+		p->cx.line = g->line;
 		return perr(p, -EINVAL, "node %s has no resources", g->node);
 	}
 	return 0;
 }
 
-static int parse_line(struct hr_parser *p, char *buf)
+static int parse_line(void *arg, char *buf)
 {
-	char *save = NULL, *w, *hash;
+	struct hr_parser *p = arg;
 	size_t len;
 	bool cont = false;
+	char *w;
 	int rc;
 
-	hash = strchr(buf, '#');
-	if (hash)
-		*hash = '\0';
+	cfg_cut_comment(buf);
+	buf = cfg_trim(buf);
 	len = strlen(buf);
-	while (len && isspace((unsigned char)buf[len - 1]))
-		buf[--len] = '\0';
 	if (len && buf[len - 1] == '\\') {
 		buf[--len] = '\0';
 		cont = true;
 	}
 
-	for (w = strtok_r(buf, " \t\r\f\v", &save); w;
-	     w = strtok_r(NULL, " \t\r\f\v", &save)) {
+	while ((w = cfg_next_word(&buf)) != NULL) {
 		rc = p->cur ? parse_resource(p, w) : start_group(p, w);
 		if (rc)
 			return rc;
@@ -315,34 +270,19 @@ int ha_resources_parse_string(const char *name, const char *text,
 			      char *err, size_t errlen)
 {
 	struct hr_parser p = {
-		.name = name ? name : "haresources",
-		.err = err,
-		.errlen = errlen,
+		.cx = {
+			.name = name ? name : "haresources",
+			.err = err,
+			.errlen = errlen,
+		},
 	};
-	char buf[HR_MAX_LINE];
-	const char *s = text, *nl;
-	size_t len;
-	int rc = 0;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (err && errlen)
 		err[0] = '\0';
 
-	while (s && *s) {
-		p.line++;
-		nl = strchr(s, '\n');
-		len = nl ? (size_t)(nl - s) : strlen(s);
-		if (len >= sizeof(buf)) {
-			rc = perr(&p, -EINVAL, "line too long");
-			break;
-		}
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		rc = parse_line(&p, buf);
-		if (rc)
-			break;
-		s = nl ? nl + 1 : NULL;
-	}
+	rc = cfg_each_line(&p.cx, text, CFG_MAX_LINE, parse_line, &p);
 	/* A '\' on the last line leaves the group open. */
 	if (!rc && p.cur)
 		rc = end_group(&p);
@@ -358,47 +298,14 @@ int ha_resources_load(const char *path, struct ha_resources *res,
 		      char *err, size_t errlen)
 {
 	char *text = NULL;
-	size_t cap = 0, len = 0, n;
-	FILE *f;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	f = fopen(path, "re");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	rc = cfg_read_file(path, &text, err, errlen);
+	if (rc)
 		return rc;
-	}
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *t = realloc(text, cap = cap ? cap * 2 : 8192);
-
-			if (!t) {
-				fclose(f);
-				free(text);
-				snprintf(err, errlen, "%s: out of memory", path);
-				return -ENOMEM;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	rc = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (rc) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(text);
-		return rc;
-	}
-	text[len] = '\0';
-	if (strlen(text) != len) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(text);
-		return -EINVAL;
-	}
 	rc = ha_resources_parse_string(path, text, res, err, errlen);
-	free(text);
+	cfg_free_text(text);
 	return rc;
 }
 

@@ -26,7 +26,9 @@
 #include <strings.h>
 #include <syslog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "config/cfgutil.h"
 #include "config/ldirectord.h"
 
 #define LD_MAX_TOKENS		8
@@ -207,10 +209,7 @@ struct ld_addr {
 };
 
 struct parser {
-	const char *name;
-	int line;
-	char *err;
-	size_t errlen;
+	struct cfg_ctx cx;
 	struct ld_config cfg;
 	int gset[NKEYS];	/* line each global option was set, 0: never */
 	int (*vset)[NKEYS];	/* the same per virtual */
@@ -221,28 +220,7 @@ struct parser {
 	bool quiet;		/* applying defaults: no warnings */
 };
 
-static int perr(struct parser *p, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(struct parser *p, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (!p->err || !p->errlen)
-		return rc;
-	if (p->line)
-		n = snprintf(p->err, p->errlen, "%s:%d: ", p->name, p->line);
-	else
-		n = snprintf(p->err, p->errlen, "%s: ", p->name);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
+#define perr(p, ...)	cfg_err(&(p)->cx, __VA_ARGS__)
 #define fail(p, ...)	perr(p, -EINVAL, __VA_ARGS__)
 
 static int oom(struct parser *p)
@@ -270,9 +248,9 @@ static int warn(struct parser *p, int line, const char *tag, const char *fmt, ..
 
 static int warn(struct parser *p, int line, const char *tag, const char *fmt, ...)
 {
-	char *msg = NULL, *body = NULL, *t;
 	va_list ap;
 	size_t i;
+	char *t;
 	int rc;
 
 	if (p->quiet)
@@ -288,19 +266,9 @@ static int warn(struct parser *p, int line, const char *tag, const char *fmt, ..
 		}
 	}
 	va_start(ap, fmt);
-	rc = vasprintf(&body, fmt, ap);
+	rc = cfg_vwarn(&p->cx, line, fmt, ap);
 	va_end(ap);
-	if (rc < 0)
-		return oom(p);
-	rc = asprintf(&msg, "%s:%d: %s", p->name, line, body);
-	free(body);
-	if (rc < 0)
-		return oom(p);
-	if (push_str(&p->cfg.warnings, &p->cfg.nwarnings, msg)) {
-		free(msg);
-		return oom(p);
-	}
-	return 0;
+	return rc;
 }
 
 static const struct key *find_key(const char *name)
@@ -353,12 +321,8 @@ void ld_config_free(struct ld_config *cfg)
 		free_virtual(&cfg->virtuals[i]);
 	free(cfg->virtuals);
 	free_real(&cfg->fallback);
-	for (i = 0; i < cfg->nexecute; i++)
-		free(cfg->execute[i]);
-	free(cfg->execute);
-	for (i = 0; i < cfg->nwarnings; i++)
-		free(cfg->warnings[i]);
-	free(cfg->warnings);
+	cfg_free_strv(cfg->execute, cfg->nexecute);
+	cfg_free_strv(cfg->warnings, cfg->nwarnings);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -632,7 +596,7 @@ static int warn_fwd(struct parser *p, const struct ld_real *r)
 
 static int warn_ipv6(struct parser *p)
 {
-	return warn(p, p->line, "ipv6",
+	return warn(p, p->cx.line, "ipv6",
 		    "IPv6 addresses are not implemented by xdirector yet");
 }
 
@@ -640,7 +604,9 @@ static int warn_ipv6(struct parser *p)
 static int read_fallback(struct parser *p, char *v, bool *has, struct ld_real *fb)
 {
 	struct tok t[LD_MAX_TOKENS];
-	struct ld_real r = { .line = p->line, .fwd = LD_FWD_GATE, .weight = 1 };
+	struct ld_real r = {
+		.line = p->cx.line, .fwd = LD_FWD_GATE, .weight = 1,
+	};
 	char buf[INET6_ADDRSTRLEN];
 	struct ld_addr a;
 	int n, port, rc;
@@ -778,7 +744,7 @@ static int read_protocol(struct parser *p, const char *v, uint8_t *proto)
 			    v);
 	}
 	if (vs)
-		p->proto_line[p->cur] = p->line;
+		p->proto_line[p->cur] = p->cx.line;
 	return 0;
 }
 
@@ -899,7 +865,7 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 			if (schedulers[i].supported)
 				return 0;
 			snprintf(tag, sizeof(tag), "scheduler:%s", schedulers[i].name);
-			return warn(p, p->line, tag, "scheduler %s " NOT_YET,
+			return warn(p, p->cx.line, tag, "scheduler %s " NOT_YET,
 				    schedulers[i].name);
 		}
 		return fail(p, "scheduler: unknown scheduler '%s'", v);
@@ -963,7 +929,7 @@ static int open_virtual(struct parser *p, char *raw)
 	memset(p->vset[c->nvirtuals], 0, sizeof(p->vset[0]));
 	p->proto_line[c->nvirtuals] = 0;
 	p->cur = (long)c->nvirtuals++;
-	v->line = p->line;
+	v->line = p->cx.line;
 
 	/* options only a virtual has get their defaults now */
 	p->quiet = true;
@@ -987,7 +953,7 @@ static int open_virtual(struct parser *p, char *raw)
 		v->is_fwmark = true;
 		v->fwmark = (uint32_t)mark;
 		v->protocol = 0;
-		return warn(p, p->line, "fwmark", "firewall-mark virtual "
+		return warn(p, p->cx.line, "fwmark", "firewall-mark virtual "
 			    "services are not implemented by xdirector yet");
 	}
 	rc = read_hostport(p, "virtual", t[0].s, &a, &port);
@@ -1026,7 +992,7 @@ static int append_real(struct parser *p, struct ld_virtual *v,
 static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 {
 	struct tok t[LD_MAX_TOKENS];
-	struct ld_real tmpl = { .line = p->line, .weight = 1 };
+	struct ld_real tmpl = { .line = p->cx.line, .weight = 1 };
 	struct ld_addr a1, a2;
 	char *arrow, *right = NULL;
 	char buf[INET6_ADDRSTRLEN];
@@ -1270,7 +1236,7 @@ static int resolve_virtual(struct parser *p, size_t vi)
 		if (!r->port)
 			r->port = v->port;
 		if (!v->is_fwmark && r->is_ipv6 != v->is_ipv6) {
-			p->line = r->line;
+			p->cx.line = r->line;
 			return fail(p, "real %s: address family differs from the "
 				    "virtual's (line %d)", r->host, v->line);
 		}
@@ -1280,7 +1246,7 @@ static int resolve_virtual(struct parser *p, size_t vi)
 			if (o->port == r->port &&
 			    same_addr(o->is_ipv6, o->addr, &o->addr6,
 				      r->is_ipv6, r->addr, &r->addr6)) {
-				p->line = r->line;
+				p->cx.line = r->line;
 				return fail(p, "real %s:%u: duplicate real server "
 					    "(already at line %d)", r->host,
 					    r->port, o->line);
@@ -1320,7 +1286,7 @@ static int resolve_virtual(struct parser *p, size_t vi)
 					v->is_ipv6, v->addr, &v->addr6);
 		if (dup) {
 			virtual_name(v, name, sizeof(name));
-			p->line = v->line;
+			p->cx.line = v->line;
 			return fail(p, "duplicate virtual %s (already defined at line %d)",
 				    name, o->line);
 		}
@@ -1442,19 +1408,20 @@ static int parse_line(struct parser *p, char *s)
 	}
 
 	if (*setp && k->kind != K_EXECUTE) {
-		rc = warn(p, p->line, NULL, "%s set again (first at line %d); "
-			  "the last value is used", k->name, *setp);
+		rc = warn(p, p->cx.line, NULL,
+			  "%s set again (first at line %d); the last value is used",
+			  k->name, *setp);
 		if (rc)
 			return rc;
 	}
 	rc = set_value(p, k, v ? (void *)v : (void *)&p->cfg, !v, value);
 	if (rc)
 		return rc;
-	*setp = p->line;
+	*setp = p->cx.line;
 	if (!k->warn)
 		return 0;
 	snprintf(tag, sizeof(tag), "key:%s", k->name);
-	return warn(p, p->line, tag, "%s %s", k->name, k->warn);
+	return warn(p, p->cx.line, tag, "%s %s", k->name, k->warn);
 }
 
 static int apply_global_defaults(struct parser *p)
@@ -1488,14 +1455,27 @@ static void parser_free(struct parser *p)
 	free(p->proto_line);
 }
 
+/* cfg_each_line() callback: a file with CRLF line ends reads the same. */
+static int parse_crlf_line(void *arg, char *buf)
+{
+	size_t len = strlen(buf);
+
+	if (len && buf[len - 1] == '\r')
+		buf[len - 1] = '\0';
+	return parse_line(arg, buf);
+}
+
 int ld_config_parse_string(const char *name, const char *text,
 			   struct ld_config *cfg, char *err, size_t errlen)
 {
-	struct parser p = { .name = name, .err = err, .errlen = errlen, .cur = -1 };
-	const char *s = text, *nl;
-	char *buf = NULL;
-	size_t len;
+	struct parser p = {
+		.cx = { .name = name, .err = err, .errlen = errlen },
+		.cur = -1,
+	};
 	int rc;
+
+	p.cx.warnings = &p.cfg.warnings;
+	p.cx.nwarnings = &p.cfg.nwarnings;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -1505,22 +1485,8 @@ int ld_config_parse_string(const char *name, const char *text,
 	if (!rc && !p.cfg.path)
 		rc = oom(&p);
 
-	while (!rc && *s) {
-		nl = strchr(s, '\n');
-		len = nl ? (size_t)(nl - s) : strlen(s);
-		p.line++;
-		free(buf);
-		buf = strndup(s, len);
-		if (!buf) {
-			rc = oom(&p);
-			break;
-		}
-		if (len && buf[len - 1] == '\r')
-			buf[len - 1] = '\0';
-		rc = parse_line(&p, buf);
-		s += len + (nl ? 1 : 0);
-	}
-	free(buf);
+	if (!rc)
+		rc = cfg_each_line(&p.cx, text, 0, parse_crlf_line, &p);
 	if (!rc)
 		rc = resolve(&p);
 
@@ -1537,11 +1503,9 @@ int ld_config_load(const char *path, struct ld_config *cfg,
 		   char *err, size_t errlen)
 {
 	struct stat st;
-	char *text;
-	size_t n;
+	char *text = NULL;
 	char none[1];
-	FILE *f;
-	int rc;
+	int fd, rc = -EFBIG;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!err || !errlen) {
@@ -1549,45 +1513,25 @@ int ld_config_load(const char *path, struct ld_config *cfg,
 		errlen = sizeof(none);
 	}
 	err[0] = '\0';
-	f = fopen(path, "r");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fileno(f), &st) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		fclose(f);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > LD_MAX_FILE) {
+	fd = cfg_open(path, &st, err, errlen);
+	if (fd < 0)
+		return fd;
+	if (S_ISREG(st.st_mode) && st.st_size <= LD_MAX_FILE)
+		rc = cfg_read_fd(fd, LD_MAX_FILE, &text);
+	close(fd);
+	if (rc == -EFBIG) {
 		snprintf(err, errlen, "%s: not a regular file of at most %d bytes",
 			 path, LD_MAX_FILE);
-		fclose(f);
 		return -EINVAL;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	n = fread(text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		rc = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	text[n] = '\0';
-	if (memchr(text, '\0', n)) {
-		rc = -EINVAL;
-		snprintf(err, errlen, "%s: contains a NUL byte, not a text file", path);
-		goto out;
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", path,
+			 rc == -ENOMEM ? "out of memory" :
+			 rc == -EINVAL ? "contains a NUL byte, not a text file" :
+			 "read error");
+		return rc == -ENOMEM || rc == -EINVAL ? rc : -EIO;
 	}
 	rc = ld_config_parse_string(path, text, cfg, err, errlen);
-out:
-	free(text);
-	fclose(f);
+	cfg_free_text(text);
 	return rc;
 }
