@@ -34,7 +34,7 @@ endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
 	   -lnl-3 -lcrypto -lmicrohttpd -lm
 
-BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
 ifeq ($(WERROR),1)
 BPF_CFLAGS += -Werror

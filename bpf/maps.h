@@ -46,9 +46,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sched_ring SEC(".maps");
 
-/* Round-robin position per service, per CPU: no shared cache line. */
+/* Round-robin position per service, shared by every CPU so that rr and
+ * wrr keep IPVS's exact order; touched once per new flow, not per packet. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XD_MAX_SERVICES);
 	__type(key, __u32);
 	__type(value, __u32);

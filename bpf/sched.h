@@ -42,10 +42,7 @@ static __always_inline __u32 sched_ring_rr(const struct xd_svc *svc)
 	cur = bpf_map_lookup_elem(&rr_cursor, &key);
 	if (!cur)
 		return XD_NO_REAL;
-	slot = *cur;
-	if (slot >= svc->ring_len)
-		slot = 0;
-	*cur = slot + 1;
+	slot = __sync_fetch_and_add(cur, 1) % svc->ring_len;
 	return ring_at(svc, slot);
 }
 

@@ -437,12 +437,26 @@ static void run_callback(const char *cmd, const char *cfg_path)
 		xd_err("callback %s: %s", cmd, strerror(rc));
 }
 
+/* A file being written changes several times in a row: reload only once
+ * it has been still for a moment, never from a half-written copy. */
+#define CFG_SETTLE_S	0.3
+
 static void cfg_changed_cb(struct ev_loop *loop, ev_stat *w, int revents)
 {
 	struct controller *c = w->data;
+
+	ev_timer_stop(loop, &c->cfg_settle);
+	ev_timer_set(&c->cfg_settle, CFG_SETTLE_S, 0.0);
+	ev_timer_start(loop, &c->cfg_settle);
+}
+
+static void cfg_settled_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct controller *c = t->data;
 	char err[1024];
 
-	if (!w->attr.st_nlink) {
+	ev_stat_stat(loop, &c->cfg_watch);
+	if (!c->cfg_watch.attr.st_nlink) {
 		xd_warn("%s: removed; keeping the running configuration",
 			c->cfg_path);
 		return;
@@ -463,16 +477,21 @@ static void update_autoreload(struct controller *c)
 	if (want && !ev_is_active(&c->cfg_watch)) {
 		ev_stat_init(&c->cfg_watch, cfg_changed_cb, c->cfg_path, 1.0);
 		c->cfg_watch.data = c;
+		ev_timer_init(&c->cfg_settle, cfg_settled_cb, CFG_SETTLE_S, 0.0);
+		c->cfg_settle.data = c;
 		ev_stat_start(c->loop, &c->cfg_watch);
 	} else if (!want && ev_is_active(&c->cfg_watch)) {
 		ev_stat_stop(c->loop, &c->cfg_watch);
+		ev_timer_stop(c->loop, &c->cfg_settle);
 	}
 }
 
 void controller_fini(struct controller *c)
 {
-	if (ev_is_active(&c->cfg_watch))
+	if (ev_is_active(&c->cfg_watch)) {
 		ev_stat_stop(c->loop, &c->cfg_watch);
+		ev_timer_stop(c->loop, &c->cfg_settle);
+	}
 	if (ev_is_active(&c->reapply))
 		ev_timer_stop(c->loop, &c->reapply);
 	check_manager_free(c->checks);

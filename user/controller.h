@@ -38,6 +38,7 @@ struct controller {
 	size_t nhealth;
 	ev_timer reapply;	/* coalesces health changes into one apply */
 	ev_stat cfg_watch;	/* autoreload */
+	ev_timer cfg_settle;	/* reload once the file stops changing */
 	double loaded_at;
 	unsigned reloads;
 	/* called after every successful load (start, reload, autoreload) */

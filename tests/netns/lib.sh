@@ -370,12 +370,45 @@ start_nginx() {
 	_d=$XD_RUN/$1-nginx
 	mkdir -p "$_d/www" "$_d/tmp"
 	truncate -s 64M "$_d/www/big"
+	[ -f "$_d/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes \
+		-keyout "$_d/key.pem" -out "$_d/cert.pem" -days 2 \
+		-subj "/CN=$1" >/dev/null 2>&1 || { xd_log "$1: no TLS cert"; return 1; }
 	sed -e "s|@NAME@|$1|g" -e "s|@DIR@|$_d|g" \
 		"$XD_NETNS_DIR/nginx.conf.in" >"$_d/nginx.conf"
 	bg_start "nginx-$1" "$1" nginx -e "$_d/error.log" -p "$_d" -c "$_d/nginx.conf"
 	wait_for 50 nsx "$1" curl -sf --max-time 1 http://127.0.0.1/ ||
 		{ xd_log "$1: nginx did not start:"; cat "$_d/error.log" \
 			"$XD_RUN/nginx-$1.log" 2>/dev/null; return 1; }
+}
+
+# start_vsftpd REAL: Debian's vsftpd, anonymous read-only FTP serving
+# probe.txt ("ftp-ok REAL"), for the ftp negotiate check.
+start_vsftpd() {
+	local _d
+	_d=$XD_RUN/$1-ftp
+	mkdir -p "$_d/root" /var/run/vsftpd/empty
+	echo "ftp-ok $1" >"$_d/root/probe.txt"
+	chmod 755 "$_d/root"
+	cat >"$_d/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+background=NO
+anonymous_enable=YES
+anon_root=$_d/root
+local_enable=NO
+write_enable=NO
+no_anon_password=YES
+pasv_enable=YES
+pasv_min_port=30000
+pasv_max_port=30100
+secure_chroot_dir=/var/run/vsftpd/empty
+run_as_launching_user=YES
+seccomp_sandbox=NO
+xferlog_enable=NO
+EOF
+	bg_start "vsftpd-$1" "$1" vsftpd "$_d/vsftpd.conf"
+	wait_for 50 _listening "$1" -t 21 ||
+		{ xd_log "$1: vsftpd did not start"; cat "$XD_RUN/vsftpd-$1.log"; return 1; }
 }
 
 _listening() {

@@ -27,6 +27,8 @@
 . "$(dirname "$0")/lib.sh"
 
 CONF_QUIESCENT=no
+CONF_AUTORELOAD=no
+W1=1
 EXTRA_SERVICE=
 
 write_config() {
@@ -36,9 +38,11 @@ checkinterval=1
 checktimeout=1
 failurecount=2
 quiescent=no
+autoreload=$CONF_AUTORELOAD
+metrics=127.0.0.1:9101
 
 virtual=192.168.10.100:80
-	real=10.0.0.11:80 masq
+	real=10.0.0.11:80 masq $W1
 	real=10.0.0.12:80 masq
 	fallback=127.0.0.1:80
 	service=http
@@ -57,6 +61,24 @@ virtual=192.168.10.100:7
 	checktype=connect
 	scheduler=wrr
 	quiescent=$CONF_QUIESCENT
+
+# HTTPS (nginx, self-signed) and FTP (vsftpd) negotiate checks
+virtual=192.168.10.100:443
+	real=10.0.0.11:443 masq
+	real=10.0.0.12:443 masq
+	service=https
+	request="/"
+	receive="real[0-9] tls"
+	checktype=negotiate
+virtual=192.168.10.100:21
+	real=10.0.0.11:21 masq
+	real=10.0.0.12:21 masq
+	service=ftp
+	login=anonymous
+	passwd=probe@example.org
+	request="probe.txt"
+	receive="ftp-ok real[0-9]"
+	checktype=negotiate
 $EXTRA_SERVICE
 EOF
 }
@@ -96,6 +118,7 @@ main() {
 	for r in real1 real2; do
 		start_nginx $r || xd_die "nginx on $r"
 		start_echod $r 7 || xd_die "echod on $r"
+		start_vsftpd $r || xd_die "vsftpd on $r"
 	done
 	start_nginx dir1 || xd_die "nginx on dir1"
 	prime_neigh
@@ -110,6 +133,7 @@ main() {
 			"$(xdctl dir1 list -n | tr '\n' '|')"
 	fi
 	tally=$(curl_tally 10)
+	# rr with one shared position: strictly alternating
 	if [ "$(tally_get real1 "$tally")" = 5 ] && [ "$(tally_get real2 "$tally")" = 5 ]; then
 		t_ok "checks: traffic balanced over healthy reals ($tally)"
 	else
@@ -227,6 +251,59 @@ main() {
 		t_ok "checks: service added by reload answers"
 	else
 		t_fail "checks: service added by reload answers"
+	fi
+	# the broken lines go again
+	write_config
+
+	# 7. HTTPS and FTP negotiate checks against Debian's nginx and vsftpd.
+	if wait_weight 5 443 10.0.0.11 1 >/dev/null && wait_weight 5 443 10.0.0.12 1 >/dev/null &&
+		wait_weight 5 21 10.0.0.11 1 >/dev/null && wait_weight 5 21 10.0.0.12 1 >/dev/null; then
+		t_ok "checks: https and ftp negotiate checks pass on nginx and vsftpd"
+	else
+		t_fail "checks: https and ftp negotiate checks pass" \
+			"$(xdctl dir1 status | grep -E ':(443|21) ' | tr '\n' '|')"
+	fi
+	bg_stop vsftpd-real2 TERM
+	if ms=$(wait_weight 4 21 10.0.0.12 absent); then
+		t_ok "checks: real whose vsftpd stopped leaves the ftp service in $ms ms"
+	else
+		t_fail "checks: real whose vsftpd stopped leaves the ftp service"
+	fi
+	out=$(nsx client curl -sk --max-time 2 https://$XD_VIP/)
+	case $out in
+	"real1 tls"|"real2 tls") t_ok "checks: https through the VIP answered ($out)" ;;
+	*) t_fail "checks: https through the VIP answered" "got '$out'" ;;
+	esac
+
+	# 8. Prometheus exposition over HTTP (metrics= in ldirectord.cf).
+	out=$(nsx dir1 curl -s --max-time 2 http://127.0.0.1:9101/metrics)
+	n=$(echo "$out" | sed -n 's/^xdirector_service_connections_total{proto="tcp",vip="192.168.10.100",port="80"} //p')
+	if [ -n "$n" ] && [ "$n" -gt 0 ] && echo "$out" | grep -q '^# TYPE xdirector_packets_total counter'; then
+		t_ok "checks: /metrics serves the counters ($n connections to :80)"
+	else
+		t_fail "checks: /metrics serves the counters" "$(echo "$out" | head -n 3 | tr '\n' '|')"
+	fi
+
+	# 9. SIGHUP reloads; autoreload=yes follows the file on its own.
+	W1=3
+	write_config
+	kill -HUP "$(bg_pid xdirectord-dir1)"
+	if ms=$(wait_weight 3 80 10.0.0.11 3); then
+		t_ok "checks: SIGHUP reload applied the new weight in $ms ms"
+	else
+		t_fail "checks: SIGHUP reload applied the new weight"
+	fi
+	CONF_AUTORELOAD=yes
+	write_config
+	xdctl dir1 reload >/dev/null
+	sleep 1.1
+	W1=5
+	write_config
+	if ms=$(wait_weight 5 80 10.0.0.11 5); then
+		t_ok "checks: autoreload picked up the edited file in $ms ms"
+	else
+		t_fail "checks: autoreload picked up the edited file" \
+			"weight $(listed_weight 80 10.0.0.11)"
 	fi
 	t_status
 }
