@@ -147,7 +147,10 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			 * quiescent so its connections carry on. */
 			in_service = h && h->known && h->up && !h->maintenance;
 
-			if (!in_service && !v->quiescent)
+			/* Not checked yet: listed at weight 0, so it takes no
+			 * new flow but connections the peer director syncs to
+			 * us (or a restart resumes) keep their real server. */
+			if (!in_service && !v->quiescent && h && h->known)
 				continue;
 			lr = &s->reals[s->nreals++];
 			lr->addr = r->addr;

@@ -162,6 +162,9 @@ main() {
 		t_fail "checks: recovered real returns" "absent after $ms ms"
 	fi
 
+	# the echo service checks the same nginx on its own schedule
+	wait_weight 3 7 10.0.0.12 1 >/dev/null
+
 	# 4. Quiescent: the failed real stays at weight 0 and its established
 	#    connections carry on. The echo service is checked on port 80.
 	CONF_QUIESCENT=yes

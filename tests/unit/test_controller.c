@@ -116,7 +116,7 @@ static void test_down_removed_or_quiesced(void **state)
 	teardown_ctl(&c);
 }
 
-static void test_unknown_health_not_added(void **state)
+static void test_unknown_health_weight_zero(void **state)
 {
 	struct controller c;
 	struct lb_table t;
@@ -124,8 +124,11 @@ static void test_unknown_health_not_added(void **state)
 	setup_ctl(&c, "no");
 	c.health[0].known = false;
 	assert_int_equal(controller_build_table(&c, &t), 0);
-	assert_int_equal(t.svcs[0].nreals, 1);
-	assert_int_equal(t.svcs[0].reals[0].addr, ip("10.0.0.12"));
+	/* listed, but at weight 0 until its first check passes */
+	assert_int_equal(t.svcs[0].nreals, 2);
+	assert_int_equal(t.svcs[0].reals[0].addr, ip("10.0.0.11"));
+	assert_int_equal(t.svcs[0].reals[0].weight, 0);
+	assert_int_equal(t.svcs[0].reals[1].weight, 1);
 	lb_table_free(&t);
 	teardown_ctl(&c);
 }
@@ -166,7 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_up),
 		cmocka_unit_test(test_down_removed_or_quiesced),
-		cmocka_unit_test(test_unknown_health_not_added),
+		cmocka_unit_test(test_unknown_health_weight_zero),
 		cmocka_unit_test(test_fallback_local_and_remote),
 	};
 
