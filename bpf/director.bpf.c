@@ -159,7 +159,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 			conn_touch(&ck, c, p, 1, now);
 			count_svc_real(c->svc_id, id, p->len, 0, 0);
 			act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport,
-					    ifindex, res);
+					    ifindex, &c->nh_fwd, now, res);
 			if (res->reason == 0)
 				res->reason = XD_FWD_ESTABLISHED;
 			return act;
@@ -198,8 +198,14 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		return XD_ACT_DROP;
 	}
 	count_svc_real(svc->id, id, p->len, 0, 1);
+	/* The entry just written: its next-hop slot fills on this lookup. */
+	c = bpf_map_lookup_elem(&conn_table, &ck);
+	if (!c) {
+		res->reason = XD_DROP_CONN_FULL;
+		return XD_ACT_DROP;
+	}
 	act = nat_and_route(ctx, tc, p, NAT_DST, real->addr, real->port, ifindex,
-			    res);
+			    &c->nh_fwd, now, res);
 	if (res->reason == 0)
 		res->reason = XD_FWD_NEW;
 	return act;
@@ -248,7 +254,8 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 	}
 	conn_touch(&ck, c, p, 0, now);
 	count_svc_real(c->svc_id, c->real_id, p->len, 1, 0);
-	act = nat_and_route(ctx, tc, p, NAT_SRC, rv->vip, rv->vport, ifindex, res);
+	act = nat_and_route(ctx, tc, p, NAT_SRC, rv->vip, rv->vport, ifindex,
+			    &c->nh_rev, now, res);
 	if (res->reason == 0)
 		res->reason = XD_FWD_REPLY;
 	return act;

@@ -159,10 +159,14 @@ static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
 static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 					 enum nat_dir dir, __be32 new_addr,
 					 __be16 new_port, __u32 in_ifindex,
+					 struct xd_nexthop *nh, __u64 now,
 					 struct nat_result *res)
 {
 	struct bpf_fib_lookup fib = {};
 	struct iphdr *iph = p->iph;
+	__u32 stamp = (__u32)(now >> 20) | 1;
+	struct xd_if_mac *ifm;
+	__u32 l3len;
 	int rc;
 
 	if ((void *)(iph + 1) > p->data_end) {
@@ -185,7 +189,31 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 	fib.dport = dir == NAT_DST ? new_port : p->dport;
 	fib.ifindex = in_ifindex;
 
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	/* The cache skips the lookup's size check: a packet too big for the
+	 * cached egress goes through the full lookup, which judges it. */
+	if (tc)
+		l3len = ((struct __sk_buff *)ctx)->gso_segs > 1 ? 0 :
+			((struct __sk_buff *)ctx)->len - p->l3_off;
+	else
+		l3len = bpf_ntohs(iph->tot_len);
+	if (nh->ifindex && stamp - nh->stamp < XD_NH_TTL_MS &&
+	    l3len <= nh->mtu) {
+		/* Cached: the connection's last lookup is fresh enough. */
+		rc = BPF_FIB_LKUP_RET_SUCCESS;
+		fib.ifindex = nh->ifindex;
+		__builtin_memcpy(fib.dmac, nh->dmac, ETH_ALEN);
+		__builtin_memcpy(fib.smac, nh->smac, ETH_ALEN);
+	} else {
+		rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+		if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+			__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
+			__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
+			nh->ifindex = fib.ifindex;
+			nh->stamp = stamp;
+			ifm = bpf_map_lookup_elem(&if_macs, &nh->ifindex);
+			nh->mtu = ifm && ifm->mtu ? ifm->mtu : 1500;
+		}
+	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		res->reason = XD_DROP_FIB;
 		return XD_ACT_DROP;

@@ -97,6 +97,22 @@ enum xd_tcp_state {
 #define XD_CONN_F_FIN_OUT	(1u << 1) /* real server sent FIN */
 #define XD_CONN_F_SYNCED	(1u << 2) /* installed from the peer */
 
+/*
+ * A next hop as bpf_fib_lookup() found it, kept in the connection so that
+ * its packets skip the lookup (the most expensive step of the path) until
+ * it is XD_NH_TTL_MS old.
+ */
+struct xd_nexthop {
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u32 ifindex;		/* egress; 0: nothing cached */
+	__u32 stamp;		/* coarse clock >> 20 (about 1 ms units) */
+	__u16 mtu;		/* egress MTU: larger packets get a full lookup */
+	__u16 pad;
+};
+
+#define XD_NH_TTL_MS	1000
+
 struct xd_conn {
 	__be32 raddr;		/* real server */
 	__be16 rport;
@@ -104,7 +120,9 @@ struct xd_conn {
 	__u8 flags;
 	__u32 real_id;
 	__u32 svc_id;
-	__u64 last_seen_ns;	/* bpf_ktime_get_ns() of the last packet */
+	__u64 last_seen_ns;	/* bpf_ktime_get_coarse_ns() of the last packet */
+	struct xd_nexthop nh_fwd;	/* towards the real server */
+	struct xd_nexthop nh_rev;	/* towards the client */
 };
 
 /* Reply-direction key: what the real server sends (real -> client). */
@@ -127,7 +145,7 @@ struct xd_reply {
  * pkt_type to tell frames flooded by a switch from our own). */
 struct xd_if_mac {
 	__u8 mac[6];
-	__u16 pad;
+	__u16 mtu;		/* for the next-hop cache's size check */
 };
 
 /* Runtime parameters, one entry of an array map. */

@@ -186,7 +186,7 @@ size_t conn_count(struct tcase *t)
 
 void if_mac_set(struct tcase *t, int ifindex, const uint8_t *mac)
 {
-	struct xd_if_mac m = { .pad = 0 };
+	struct xd_if_mac m = { .mtu = 1500 };
 	uint32_t idx = ifindex;
 
 	memcpy(m.mac, mac, sizeof(m.mac));

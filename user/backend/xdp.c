@@ -478,10 +478,13 @@ static int record_mac(struct xdp_backend *x, const struct backend_iface *w)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", w->name);
 	rc = ioctl(fd, SIOCGIFHWADDR, &ifr) ? -errno : 0;
+	if (!rc)
+		memcpy(m.mac, ifr.ifr_hwaddr.sa_data, sizeof(m.mac));
+	if (!rc && ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu < 65536)
+		m.mtu = ifr.ifr_mtu;
 	close(fd);
 	if (rc)
 		return rc;
-	memcpy(m.mac, ifr.ifr_hwaddr.sa_data, sizeof(m.mac));
 	return bpf_map__update_elem(x->skel->maps.if_macs, &idx, sizeof(idx),
 				    &m, sizeof(m), BPF_ANY);
 }
