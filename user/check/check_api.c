@@ -534,6 +534,9 @@ int check_manager_set(struct check_manager *m, const struct check_spec *specs,
 	m->checks = next;
 	m->nchecks = n;
 	check_curl_tune(m, n);
+	/* building thousands of checks takes a while: spread their first
+	 * starts from now, not from before, or they all start at once */
+	ev_now_update(m->loop);
 	for (i = 0; i < n; i++) {
 		if (!next[i]->matched && !ev_is_active(&next[i]->sched) &&
 		    next[i]->running == PROBE_NONE && !next[i]->known)
