@@ -370,6 +370,7 @@ int controller_load(struct controller *c, char *err, size_t errlen)
 		free(specs);
 		return rc;
 	}
+	check_manager_set_conn_reuse(c->checks, c->cfg.checkreuse);
 	rc = check_manager_set(c->checks, specs, nspecs);
 	if (rc)
 		xd_err("health checks not updated: %s", strerror(-rc));

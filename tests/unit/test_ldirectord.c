@@ -251,6 +251,19 @@ static void test_inheritance(void **state)
 	ld_config_free(&cfg);
 }
 
+/* xdirector's own global keys. */
+static void test_own_keys(void **state)
+{
+	struct ld_config cfg;
+
+	parse_ok("checkreuse=yes\nmetrics=127.0.0.1:9101\n"
+		 "virtual=10.0.0.1:80\n\treal=10.0.0.2:80 masq\n", &cfg);
+	assert_true(cfg.checkreuse);
+	assert_string_equal(cfg.metrics, "127.0.0.1:9101");
+	assert_int_equal(cfg.nwarnings, 0);
+	ld_config_free(&cfg);
+}
+
 static void test_defaults(void **state)
 {
 	struct ld_config cfg;
@@ -263,6 +276,8 @@ static void test_defaults(void **state)
 	assert_false(cfg.readdquiescent);
 	assert_true(cfg.cleanstop);
 	assert_false(cfg.supervised);
+	assert_false(cfg.checkreuse);	/* a fresh connection per check */
+	assert_null(cfg.metrics);
 	assert_string_equal(cfg.logfile, "/var/log/ldirectord.log");
 	assert_string_equal(cfg.emailalertstatus, "all");
 	assert_int_equal(cfg.nexecute, 0);
@@ -613,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_inheritance),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_own_keys),
 		cmocka_unit_test(test_service_from_port),
 		cmocka_unit_test(test_comments_and_quotes),
 		cmocka_unit_test(test_globals_after_sections),

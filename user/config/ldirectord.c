@@ -110,6 +110,8 @@ static const struct key keys[] = {
 	{ "maintenancedir",	K_STRING,	G(maintenancedir), NO, NULL, NULL },
 	/* xdirector's own: Prometheus exposition over HTTP, ADDR:PORT */
 	{ "metrics",		K_STRING,	G(metrics), NO, NULL, NULL },
+	/* xdirector's own: keep check connections open between checks */
+	{ "checkreuse",		K_BOOL,		G(checkreuse), NO, "no", NULL },
 	{ "emailalertfrom",	K_STRING,	G(emailalertfrom), NO, NULL, IGNORED },
 	{ "smtp",		K_STRING,	G(smtp), NO, NULL, IGNORED },
 	{ "execute",		K_EXECUTE,	NO, NO, NULL,

@@ -126,6 +126,9 @@ struct ld_config {
 	int log_facility;	/* LOG_* when log_syslog */
 	char *maintenancedir;
 	char *metrics;		/* xdirector: "addr:port" for /metrics, or NULL */
+	bool checkreuse;	/* xdirector: reuse check connections (HTTP
+				 * keep-alive...); ldirectord opens a fresh
+				 * one per check, and so do we by default */
 	char *fallbackcommand;
 	bool has_fallback;
 	struct ld_real fallback;
