@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check/check_int.h"
+#include "wire.h"
 #include "log.h"
 
 #define PING_SLOTS	65536
@@ -28,19 +29,6 @@ struct ping_payload {
 	uint32_t pad;
 };
 
-static uint16_t icmp_csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
 
 static void ping_handle(struct check_manager *m, const uint8_t *pkt, size_t len,
 			uint32_t from)
@@ -178,7 +166,7 @@ int check_ping_start(struct check *c)
 	pkt.icmp.un.echo.sequence = htons(c->ping_seq);
 	pkt.pl.cookie = m->ping_cookie;
 	pkt.pl.rip = c->spec.rip;
-	pkt.icmp.checksum = icmp_csum(&pkt, sizeof(pkt));
+	pkt.icmp.checksum = inet_csum(&pkt, sizeof(pkt));
 	check_tmo_start(c, check_timeout(c), ping_timeout_cb);
 	if (sendto(m->ping_fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
 		   sizeof(to)) < 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ha/hbmsg.h"
+#include "wire.h"
 
 static const char *const err_names[HBMSG_ERR_MAX] = {
 	[HBMSG_OK] = "ok",
@@ -18,30 +19,9 @@ const char *hbmsg_err_name(enum hbmsg_err e)
 	return e < HBMSG_ERR_MAX ? err_names[e] : "?";
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v >> 32);
-	put32(p + 4, (uint32_t)v);
-}
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 int hbmsg_encode(const struct hbmsg *m, const struct auth_key *key,
 		 uint8_t *buf, size_t len)
