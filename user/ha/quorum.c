@@ -15,6 +15,7 @@
 #include "config/hacf.h"
 #include "ha/quorum.h"
 #include "log.h"
+#include "wire.h"
 
 uint64_t ha_now_ms(void)
 {
@@ -24,19 +25,6 @@ uint64_t ha_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint16_t csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-
-	for (; len > 1; p += 2, len -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
-}
 
 static void evaluate(struct ha_quorum *q, uint64_t now)
 {
@@ -122,7 +110,7 @@ static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			pkt.h.un.echo.id = htons(q->id);
 			pkt.h.un.echo.sequence = htons(q->seq++);
 			memcpy(pkt.data, "xdirector-ha", 12);
-			pkt.h.checksum = csum(&pkt, sizeof(pkt));
+			pkt.h.checksum = inet_csum(&pkt, sizeof(pkt));
 			/* Unreachable nodes fail here or stay silent: both
 			 * just leave last_reply old. */
 			sendto(q->fd, &pkt, sizeof(pkt), 0,
