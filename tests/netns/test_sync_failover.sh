@@ -31,12 +31,21 @@
 #   no connection breaks; the longest stall is measured against the
 #   target of deadtime+200 ms and reported as "# measured:" (TCP's
 #   retransmission backoff on the endpoints adds to the takeover)
-# XD_SYNC_CONNS (default 1000) sets the number of connections.
+#   before that, with 1000 connections running through dir1: a flood of
+#   junk (random bytes, unsigned sync and heartbeat headers) from the
+#   client to dir2's sync and heartbeat ports changes no role, makes no
+#   heartbeat late and is dropped and counted by dir2; then a graceful
+#   handover (`xdirectorctl standby` on dir1: dir2 active and sync master)
+#   and back (`xdirectorctl takeover` on dir1): no connection broken by
+#   either, stalls reported as "# measured:"
+# XD_SYNC_CONNS (default 1000) sets the number of connections,
+# XD_SYNC_FLOOD (default 20000) the number of junk datagrams.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ha_lib.sh"
 
 NCONNS=${XD_SYNC_CONNS:-1000}
+NFLOOD=${XD_SYNC_FLOOD:-20000}
 DEADTIME_MS=500
 
 write_ldirectord() {
@@ -85,9 +94,12 @@ conn_tuples() {
 		sort
 }
 
+# start_conns NAME SECONDS [xd-conns options...]
 start_conns() {
-	bg_start "$1" client "$XD_BUILD/tools/testing/xd-conns" \
-		-c $XD_VIP:7 -n "$NCONNS" -i 50 -d "$2" -r 2000 -t 3000
+	local _n=$1 _d=$2
+	shift 2
+	bg_start "$_n" client "$XD_BUILD/tools/testing/xd-conns" \
+		-c $XD_VIP:7 -n "$NCONNS" -i 50 -d "$_d" -r 2000 -t 3000 "$@"
 	XD_CONNS_PID=$XD_BG_PID
 }
 
@@ -296,6 +308,199 @@ part_manual() {
 	topo_destroy
 }
 
+# --- HA part: junk flood, graceful handover --------------------------------
+
+# udp_sock_drops BOX PORT: datagrams the kernel dropped (receive buffer
+# full) on BOX's UDP sockets bound to PORT, summed.
+udp_sock_drops() {
+	nsx "$1" awk -v p="$(printf '%04X' "$2")" 'NR > 1 {
+		split($2, a, ":"); if (a[2] == p) n += $NF } END { print n + 0 }' \
+		/proc/net/udp
+}
+
+# log_lines DIR: lines in DIR's current daemon log so far.
+log_lines() {
+	wc -l <"$XD_RUN/xdirectord-$1.log"
+}
+
+# hb_trouble DIR FROM: DIR's log lines after line FROM that tell of a
+# missed heartbeat (late, a link down, the peer dead).
+hb_trouble() {
+	tail -n +"$(($2 + 1))" "$XD_RUN/xdirectord-$1.log" |
+		grep -E 'late heartbeat|is dead|within initdead|down \(no heartbeat|ha: (active|standby) -> '
+}
+
+# ha_state DIR: "role/sync-role/takeovers/releases".
+ha_state() {
+	xdctl "$1" --json status 2>/dev/null |
+		jq -r '"\(.ha.role)/\(.sync.role)/\(.ha.takeovers)/\(.ha.releases)"'
+}
+
+# drop_counts DIR: "SYNC HA": the datagrams DIR's sync and heartbeat code
+# dropped for a reason junk can have (not: replayed, which the sync's
+# own copies over the second link are, wrong role or unknown node).
+drop_counts() {
+	xdctl "$1" --json status 2>/dev/null | jq -r '
+		(.sync.drops | .short + .magic + .version + .type + .key +
+		 .length + .mac) as $s |
+		(.ha.dropped | .truncated + .bad_format + .unknown_key +
+		 .bad_auth) as $h | "\($s) \($h)"'
+}
+
+# check_flood T: NFLOOD junk datagrams as fast as python can send them,
+# from the client to the standby dir2's external address, half to the
+# sync port, half to the heartbeat port (both listen on eth0: sync on any
+# address, heartbeat bound to the bcast link's device), while the
+# connections run. Heartbeats go on over both links, so nothing may be
+# late; the daemon must have read and counted what the kernel queued.
+check_flood() {
+	local T=$1 s1 s2 l1 l2 d0 d1 ks0 kh0 ks kh out ss sh ds dh trouble
+	s1=$(ha_state dir1); s2=$(ha_state dir2)
+	l1=$(log_lines dir1); l2=$(log_lines dir2)
+	d0=$(drop_counts dir2)
+	ks0=$(udp_sock_drops dir2 8848); kh0=$(udp_sock_drops dir2 694)
+	out=$(nsx client timeout 30 python3 - 192.168.10.3 "$NFLOOD" <<'EOF'
+import os, random, socket, struct, sys, time
+dst, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(694)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+gen = int(time.time() * 1e6) + 10**9
+sent = {8848: 0, 694: 0}
+err = 0
+t0 = time.monotonic()
+for i in range(n):
+    k = i % 4
+    if k == 0:      # random bytes, some long enough to pass the length check
+        port, d = 8848, os.urandom(rnd.randint(1, 300))
+    elif k == 1:    # a sync CONN header from dir1, key 1, MAC made up
+        port = 8848
+        d = struct.pack(">IBBBBQQIIIHH", 0x58445359, 1, rnd.choice((1, 3, 4)),
+                        1, 4, gen, i, i, 0, 0, 0, 0) + b"dir1" + os.urandom(20)
+    elif k == 2:
+        port, d = 694, os.urandom(rnd.randint(1, 300))
+    else:           # a heartbeat (or takeover) from dir1, MAC made up
+        port = 694
+        d = struct.pack(">IBBBBQQ32sBBBBII", 0x58444842, 1, rnd.choice((1, 2)),
+                        rnd.choice((0, 1)), 1, gen, i, b"dir1", 2, 0, 0, 0,
+                        1, 100) + os.urandom(20)
+    try:
+        s.sendto(d, (dst, port))
+        sent[port] += 1
+    except OSError:
+        err += 1
+print("sync=%d hb=%d errors=%d ms=%d" % (sent[8848], sent[694], err,
+      (time.monotonic() - t0) * 1000))
+EOF
+)
+	# Long enough after the flood for a late heartbeat (warntime 300 ms)
+	# or a dead link (deadtime 500 ms) to be noticed and logged.
+	sleep 1
+	d1=$(drop_counts dir2)
+	ks=$(($(udp_sock_drops dir2 8848) - ks0))
+	kh=$(($(udp_sock_drops dir2 694) - kh0))
+	ss=$(kv sync "$out"); sh=$(kv hb "$out")
+	ds=$(($(echo "$d1" | cut -d' ' -f1) - $(echo "$d0" | cut -d' ' -f1)))
+	dh=$(($(echo "$d1" | cut -d' ' -f2) - $(echo "$d0" | cut -d' ' -f2)))
+	echo "# measured: $T: junk flood [$out]: dir2 counted sync $ds, heartbeat $dh; the kernel dropped (socket buffer full) sync $ks, heartbeat $kh"
+	if [ -z "$ss" ] || [ -z "$sh" ]; then
+		t_fail "$T: junk flood sent" "${out:-no output}"
+		return
+	fi
+	# "Most": the kernel may drop some when the socket's buffer is full
+	# (those never reach the daemon); counted ones must be the bulk.
+	if [ "$ds" -ge $((ss * 9 / 10)) ] && [ "$dh" -ge $((sh * 9 / 10)) ]; then
+		t_ok "$T: junk flood reached dir2 and was dropped and counted (sync $ds of $ss, heartbeat $dh of $sh)"
+	else
+		t_fail "$T: junk flood dropped and counted by dir2" \
+			"sync $ds of $ss, heartbeat $dh of $sh, kernel drops $ks/$kh"
+		xdctl dir2 --json status | jq -c '{sync: .sync.drops, ha: .ha.dropped}' |
+			sed 's/^/#   /'
+	fi
+	t_check "$T: no role change during the flood ($s1 $s2)" test \
+		"$(ha_state dir1) $(ha_state dir2)" = "$s1 $s2"
+	trouble=$(hb_trouble dir1 "$l1"; hb_trouble dir2 "$l2")
+	if [ -z "$trouble" ]; then
+		t_ok "$T: no late heartbeat, link down or dead peer during the flood"
+	else
+		t_fail "$T: no late heartbeat during the flood" \
+			"$(echo "$trouble" | head -n 3 | tr '\n' ';')"
+	fi
+}
+
+# wait_sync_roles MASTER BACKUP: up to 5 s for the sync roles to follow.
+wait_sync_roles() {
+	local i=0
+	while [ $i -lt 50 ]; do
+		[ "$(sync_field "$1" .role)/$(sync_field "$2" .role)" = \
+			master/backup ] && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# progress DIR NAME: the latest "progress" line of xd-conns run NAME.
+progress() {
+	grep '^progress ' "$XD_RUN/$1.log" | tail -n 1
+}
+
+# check_handover T: with the connections of run conns-handover going
+# through dir1 (and synced to dir2), junk flood, then `standby` on dir1,
+# then `takeover` on dir1. No connection may break; the stalls are
+# reported. xd-conns' progress lines (every second, counts so far) tell
+# the two moves apart.
+check_handover() {
+	local T=$1 p1 b1 st1 missing
+	start_conns conns-handover 16 -v
+	if ! wait_established dir1 "$NCONNS"; then
+		t_fail "$T: $NCONNS connections established on dir1" \
+			"$(count_established dir1)"
+		return
+	fi
+	missing=$(wait_synced dir1 dir2)
+	[ "$missing" = 0 ] || t_fail "$T: standby synced before the flood" \
+		"$missing missing"
+	check_flood "$T"
+
+	xdctl dir1 standby >/dev/null || t_fail "$T: xdirectorctl dir1 standby"
+	if ha_wait_role dir2 active 30 && ha_wait_role dir1 standby 30 &&
+		wait_sync_roles dir2 dir1; then
+		t_ok "$T: standby on dir1: dir2 active and sync master, dir1 sync backup"
+	else
+		t_fail "$T: standby on dir1: dir2 active and sync master" \
+			"dir1 $(ha_state dir1), dir2 $(ha_state dir2)"
+	fi
+	# As an operator would: move back once dir1's table is complete.
+	missing=$(wait_synced dir2 dir1)
+	[ "$missing" = 0 ] || t_fail "$T: dir1 synced from dir2 before takeover" \
+		"$missing missing"
+	# Past the handover's stalls (3 s TCP timeout), and a progress line.
+	sleep 1.5
+	p1=$(progress conns-handover)
+	b1=$(kv broken "$p1"); st1=$(kv max_stall_ms "$p1")
+	if [ -n "$p1" ] && [ "$b1" = 0 ] &&
+		[ "$(kv established "$p1")" = "$NCONNS" ]; then
+		t_ok "$T: standby: no connection broken [$p1]"
+	else
+		t_fail "$T: standby: no connection broken" "${p1:-no progress line}"
+	fi
+	echo "# measured: $T: standby: longest stall so far $st1 ms (target $((DEADTIME_MS + 200)) ms)"
+	pid_alive "$XD_CONNS_PID" ||
+		t_fail "$T: connections still running at takeover" "xd-conns ended early"
+
+	xdctl dir1 takeover >/dev/null || t_fail "$T: xdirectorctl dir1 takeover"
+	if ha_wait_role dir1 active 30 && ha_wait_role dir2 standby 30 &&
+		wait_sync_roles dir1 dir2; then
+		t_ok "$T: takeover on dir1: dir1 active and sync master again"
+	else
+		t_fail "$T: takeover on dir1: dir1 active and sync master" \
+			"dir1 $(ha_state dir1), dir2 $(ha_state dir2)"
+	fi
+	# check_conns reports the whole run's longest stall (both moves).
+	check_conns "$T: graceful handover and back" conns-handover \
+		$((DEADTIME_MS + 200))
+}
+
 part_ha() {
 	local T="sync ha"
 	topo_create
@@ -317,6 +522,8 @@ part_ha() {
 	t_check "$T: membership sets sync roles master/backup" test \
 		"$(sync_field dir1 .role)/$(sync_field dir2 .role)" = master/backup
 	prime_neigh
+
+	check_handover "$T"
 
 	start_conns conns-ha 14
 	if ! wait_established dir2 "$NCONNS"; then

@@ -344,7 +344,7 @@ static int link_open(struct ha *ha, struct ha_link_io *l, char *err,
 		.sin_family = AF_INET,
 		.sin_port = htons(c->port),
 	};
-	int one = 1, prio = 6, tos = IPTOS_LOWDELAY, ifindex;
+	int one = 1, prio = 6, tos = IPTOS_LOWDELAY, ifindex, rcvbuf = 4 << 20;
 
 	ifindex = if_nametoindex(c->dev);
 	if (!ifindex) {
@@ -359,6 +359,13 @@ static int link_open(struct ha *ha, struct ha_link_io *l, char *err,
 	    setsockopt(l->fd, SOL_SOCKET, SO_BINDTODEVICE, c->dev,
 		       strlen(c->dev) + 1))
 		goto sockerr;
+	/* A burst of junk on the link must be queued and dropped by us, not
+	 * overflow the default buffer and take real heartbeats with it. Root
+	 * may exceed net.core.rmem_max; others get what they can. */
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)))
+		setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
 	/* Heartbeats must not queue behind bulk traffic. */
 	setsockopt(l->fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
 	setsockopt(l->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
