@@ -43,15 +43,10 @@ ha_json() {
 
 ha_role() { ha_json "$1" .role; }
 
+_role_is() { [ "$(ha_role "$1")" = "$2" ]; }
+
 # ha_wait_role DIR ROLE [TRIES of 0.1 s]
-ha_wait_role() {
-	local _i=0
-	while [ $_i -lt "${3:-50}" ]; do
-		[ "$(ha_role "$1")" = "$2" ] && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
+ha_wait_role() { wait_for "${3:-50}" _role_is "$1" "$2"; }
 
 # has_vip DIR: the external VIP is on DIR's eth0.
 has_vip() {
@@ -68,6 +63,18 @@ ha_setup() {
 }
 
 # ha_start_pair: dir1 then dir2; dir1 (preferred) must end up active.
+# ha_setup_and_start NAME: a whole script's set-up (ha_setup on, both
+# directors, dir1 active); on failure reports under NAME and exits.
+ha_setup_and_start() {
+	topo_cleanup_stale
+	ha_setup on || { t_fail "$1: set up"; exit 1; }
+	if ! ha_start_pair; then
+		t_fail "$1: dir1 active, dir2 standby after start"
+		ha_dump_logs
+		exit 1
+	fi
+}
+
 ha_start_pair() {
 	start_director dir1 || return 1
 	start_director dir2 || return 1

@@ -15,13 +15,7 @@
 
 T="ha auth"
 HB="python3 $XD_NETNS_DIR/hb_tool.py"
-topo_cleanup_stale
-ha_setup on || { t_fail "$T: set up"; exit 1; }
-if ! ha_start_pair; then
-	t_fail "$T: dir1 active, dir2 standby after start"
-	ha_dump_logs
-	exit 1
-fi
+ha_setup_and_start "$T"
 
 roles_unchanged() {
 	[ "$(ha_role dir1)" = active ] && [ "$(ha_role dir2)" = standby ] &&

@@ -12,13 +12,7 @@
 . "$(dirname "$0")/ha_lib.sh"
 
 T="ha commands"
-topo_cleanup_stale
-ha_setup on || { t_fail "$T: set up"; exit 1; }
-if ! ha_start_pair; then
-	t_fail "$T: dir1 active, dir2 standby after start"
-	ha_dump_logs
-	exit 1
-fi
+ha_setup_and_start "$T"
 
 out=$(xdctl dir2 status 2>&1)
 if echo "$out" | grep -qE '^ha: +standby' &&

@@ -52,15 +52,10 @@ ping_state() {
 		(.pings_up | tostring) + " quorum=" + (.quorum | tostring)'
 }
 
+_ping_is() { [ "$(ping_state "$1")" = "$2" ]; }
+
 # ha_wait_ping DIR STATE [TRIES of 0.1 s]: wait for ping_state DIR = STATE.
-ha_wait_ping() {
-	local _i=0
-	while [ $_i -lt "${3:-50}" ]; do
-		[ "$(ping_state "$1")" = "$2" ] && return 0
-		sleep 0.1; _i=$((_i + 1))
-	done
-	return 1
-}
+ha_wait_ping() { wait_for "${3:-50}" _ping_is "$1" "$2"; }
 
 PING_UP="up=true pings_up=1 quorum=true"
 PING_DOWN="up=false pings_up=0 quorum=false"
