@@ -407,7 +407,7 @@ static int validate_table(const struct lb_table *t, char *err, size_t errlen)
 }
 
 /* Which interfaces the table needs, and with which role. */
-static int plan_ifaces(struct xdp_backend *x, const struct lb_table *t,
+static int plan_ifaces(const struct lb_table *t,
 		       struct backend_iface *want, size_t *nwant,
 		       char *err, size_t errlen)
 {
@@ -455,7 +455,6 @@ static int plan_ifaces(struct xdp_backend *x, const struct lb_table *t,
 		}
 	}
 	*nwant = n;
-	(void)x;
 	return 0;
 }
 
@@ -653,7 +652,7 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		}
 	}
 	if (!x->no_attach) {
-		rc = plan_ifaces(x, t, want, &nwant, err, errlen);
+		rc = plan_ifaces(t, want, &nwant, err, errlen);
 		if (rc)
 			goto out;
 	}
@@ -741,13 +740,12 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		if (rc)
 			goto write_fail;
 		if (!slot->used) {
-			uint32_t zero = 0, cnt = 0;
+			uint32_t cnt = 0;
 			int vfd = bpf_map__fd(sk->maps.vips);
 
 			bpf_map_lookup_elem(vfd, &k.vip, &cnt);
 			cnt++;
 			bpf_map_update_elem(vfd, &k.vip, &cnt, BPF_ANY);
-			(void)zero;
 		}
 		slot->used = true;
 		slot->key = k;
