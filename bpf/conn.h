@@ -121,6 +121,46 @@ static __always_inline void conn_event(const struct xd_conn_key *k,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/*
+ * After a takeover, the endpoints of a connection synced from the failed
+ * director may sit in retransmission backoff for data it swallowed. The
+ * first pure ACK each side sends through us (the controller provokes
+ * one) says what that side has received; the controller turns it into
+ * the ICMP that lets the other side retransmit at once. One record per
+ * side and entry: the flag is set before the ring is tried.
+ */
+static __always_inline void conn_peer_ack(const struct xd_conn_key *k,
+					  struct xd_conn *c, struct pkt *p,
+					  int from_client)
+{
+	__u8 bit = from_client ? XD_CONN_F_ACK_IN : XD_CONN_F_ACK_OUT;
+	struct tcphdr *th = p->l4;
+	struct xd_peer_ack *ev;
+
+	if (!(c->flags & XD_CONN_F_SYNCED) || (c->flags & bit) ||
+	    p->proto != IPPROTO_TCP ||
+	    (p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST | TCPF_ACK)) !=
+		    TCPF_ACK)
+		return;
+	if ((void *)(th + 1) > p->data_end)
+		return;
+	/* Data would make it a retransmission, not a report. */
+	if (bpf_ntohs(p->iph->tot_len) != p->iph->ihl * 4 + th->doff * 4)
+		return;
+	c->flags |= bit;
+	ev = bpf_ringbuf_reserve(&peer_acks, sizeof(*ev), 0);
+	if (!ev)
+		return;
+	ev->key = *k;
+	ev->raddr = c->raddr;
+	ev->rport = c->rport;
+	ev->from_client = from_client;
+	ev->pad = 0;
+	ev->seq = th->seq;
+	ev->ack = th->ack_seq;
+	bpf_ringbuf_submit(ev, 0);
+}
+
 /* Apply a packet to an existing connection: state, counts, last_seen. */
 static __always_inline void conn_touch(const struct xd_conn_key *k,
 				       struct xd_conn *c, struct pkt *p,

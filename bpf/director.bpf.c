@@ -157,6 +157,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 				return XD_ACT_DROP;
 			}
 			conn_touch(&ck, c, p, 1, now);
+			conn_peer_ack(&ck, c, p, 1);
 			count_svc_real(c->svc_id, id, p->len, 0, 0);
 			act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport,
 					    ifindex, &c->nh_fwd, now, res);
@@ -253,6 +254,7 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 		return XD_ACT_DROP;
 	}
 	conn_touch(&ck, c, p, 0, now);
+	conn_peer_ack(&ck, c, p, 0);
 	count_svc_real(c->svc_id, c->real_id, p->len, 1, 0);
 	act = nat_and_route(ctx, tc, p, NAT_SRC, rv->vip, rv->vport, ifindex,
 			    &c->nh_rev, now, res);

@@ -138,6 +138,13 @@ struct {
 	__uint(max_entries, XD_EVENTS_BYTES);
 } conn_events SEC(".maps");
 
+/* xd_peer_ack records, at most two per synced connection. Not pinned:
+ * only the running daemon acts on them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XD_PEER_ACKS_BYTES);
+} peer_acks SEC(".maps");
+
 /* Whether anyone consumes conn_events (the active director syncs). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -33,6 +33,8 @@ struct daemon {
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
 	/* --- sync (user/sync/sync.h) --- */
 	struct sync *sync;	/* NULL without authkeys */
+	struct nudge *nudge;	/* NULL without HA or with --no-nudge */
+	bool no_nudge;
 	/* --- end sync --- */
 };
 

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "ha/ha.h"
 #include "log.h"
+#include "sync/nudge.h"
 #include "sync/sync.h"
 #include "util.h"
 
@@ -48,6 +49,8 @@ static void usage(FILE *out)
 "      --sync-peer ADDR   send sync to ADDR (unicast), not ha.cf's links\n"
 "      --sync-port N      sync UDP port (default 8848)\n"
 "      --sync-refresh S   active director: full resync every S seconds (default 60)\n"
+"      --no-nudge         after taking over from a dead peer, do not make the\n"
+"                         synced connections' endpoints retransmit at once\n"
 "  -h, --help\n", XD_DEFAULT_CONN_MAX);
 }
 
@@ -249,6 +252,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "sync-peer", required_argument, NULL, 0x5303 },
 		{ "sync-port", required_argument, NULL, 0x5304 },
 		{ "sync-refresh", required_argument, NULL, 0x5305 },
+		{ "no-nudge", no_argument, NULL, 0x5306 },
 		/* --- end sync --- */
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -317,6 +321,9 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 				sync_cli.refresh_s = v;
 			break;
 		}
+		case 0x5306:
+			d->no_nudge = true;
+			break;
 		/* --- end sync --- */
 		case 'h':
 			usage(stdout);
@@ -449,6 +456,10 @@ int main(int argc, char **argv)
 		return start_failed(&d, err);
 	if (d.sync && d.ha)
 		ha_on_role_change(d.ha, sync_ha_role_cb, d.sync);
+	if (d.sync && !d.no_nudge)
+		d.nudge = nudge_new(d.loop, d.backend);
+	if (d.nudge && d.ha)
+		ha_on_takeover_from_dead(d.ha, nudge_takeover_cb, d.nudge);
 	/* --- end sync --- */
 	/* HA after the datapath and checks run: a takeover serves at once. */
 	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err)))
@@ -474,6 +485,8 @@ int main(int argc, char **argv)
 	ha_close(d.ha);
 	d.ha = NULL;
 	/* --- sync --- */
+	nudge_free(d.nudge);
+	d.nudge = NULL;
 	sync_free(d.sync);
 	d.sync = NULL;
 	/* --- end sync --- */

@@ -96,6 +96,9 @@ enum xd_tcp_state {
 #define XD_CONN_F_FIN_IN	(1u << 0) /* client sent FIN */
 #define XD_CONN_F_FIN_OUT	(1u << 1) /* real server sent FIN */
 #define XD_CONN_F_SYNCED	(1u << 2) /* installed from the peer */
+/* A synced entry's first pure ACK each way has been reported (peer_acks) */
+#define XD_CONN_F_ACK_IN	(1u << 3) /* from the client */
+#define XD_CONN_F_ACK_OUT	(1u << 4) /* from the real server */
 
 /*
  * A next hop as bpf_fib_lookup() found it, kept in the connection so that
@@ -214,6 +217,24 @@ struct xd_conn_event {
 };
 
 #define XD_EVENTS_BYTES	(4u << 20)	/* ring buffer size */
+
+/*
+ * The first pure ACK each endpoint of a synced TCP connection sends
+ * through this director: its ack number is what it has received, so the
+ * other endpoint's oldest unacknowledged byte when data was lost in the
+ * failed director (see user/sync/nudge.c).
+ */
+struct xd_peer_ack {
+	struct xd_conn_key key;
+	__be32 raddr;		/* real server */
+	__be16 rport;
+	__u8 from_client;	/* 1: sent by the client, 0: by the real */
+	__u8 pad;
+	__be32 seq;		/* as on the wire */
+	__be32 ack;
+};
+
+#define XD_PEER_ACKS_BYTES	(1u << 20)
 
 /* Names of pinned objects under the instance's bpffs directory. */
 #define XD_PIN_MAPS_SUBDIR	"maps"

@@ -481,6 +481,98 @@ static void sync_events_new_and_state(void **state)
 	assert_int_equal(e.ev[1].conn.state, XD_TCP_ESTABLISHED);
 }
 
+struct acks {
+	struct xd_peer_ack a[8];
+	int n;
+};
+
+static int ack_cb(void *ctx, void *data, size_t size)
+{
+	struct acks *e = ctx;
+
+	if (size >= sizeof(e->a[0]) && e->n < 8)
+		memcpy(&e->a[e->n++], data, sizeof(e->a[0]));
+	return 0;
+}
+
+/* A pure ACK (seq, ack) of the client to VIP:80, or of real:8080 to the
+ * client: forwarded as usual; returns nothing. */
+static void pure_ack(struct tcase *t, bool from_client, uint16_t cport,
+		     uint32_t seq, uint32_t ack)
+{
+	struct pkt_spec in, exp;
+	struct run r;
+
+	if (from_client) {
+		in = tcp_to_vip(CLIENT, cport, 80, F_ACK);
+		in.seq = seq;
+		in.ack_seq = ack;
+		exp = fwd_to_real(&in, REAL1, 8080);
+		run_spec(t, SIDE_EXT, &in, &r);
+		expect_result(t, &r, V_FWD, XD_FWD_ESTABLISHED, &exp);
+	} else {
+		in = tcp_from_real(REAL1, 8080, CLIENT, cport, F_ACK);
+		in.seq = seq;
+		in.ack_seq = ack;
+		exp = fwd_to_client(&in, 80);
+		run_spec(t, SIDE_INT, &in, &r);
+		expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+	}
+}
+
+/* An entry synced from the peer reports the first pure ACK each way
+ * (peer_acks: seq and ack as sent, the real server, who sent it), not
+ * data segments, not a second ACK; an entry made here reports nothing. */
+static void synced_entry_reports_first_pure_acks(void **state)
+{
+	struct tcase *t = *state;
+	struct backend_sync_conn sc = {
+		.key = { .saddr = ip4(CLIENT), .daddr = ip4(VIP),
+			 .sport = htons(40000), .dport = htons(80),
+			 .proto = IPPROTO_TCP },
+		.raddr = ip4(REAL1), .rport = htons(8080),
+		.state = XD_TCP_ESTABLISHED,
+	};
+	struct acks e = { .n = 0 };
+	struct ring_buffer *rb;
+	struct xd_conn c;
+
+	rr_two_reals(t);
+	assert_int_equal(t->b->ops->install_conn(t->b, &sc), 0);
+	rb = ring_buffer__new(t->b->ops->peer_acks_fd(t->b), ack_cb, &e, NULL);
+	assert_non_null(rb);
+
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	pure_ack(t, true, 40000, 1000, 2000);
+	pure_ack(t, true, 40000, 1000, 2000);
+	pure_ack(t, false, 40000, 2000, 1000);
+	pure_ack(t, false, 40000, 2000, 1001);
+	/* Made here, not synced: nothing. */
+	client_sends(t, 40002, F_SYN, false, REAL1, XD_FWD_NEW);
+	client_sends(t, 40002, F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.a[0].from_client, 1);
+	assert_int_equal(e.a[0].key.saddr, ip4(CLIENT));
+	assert_int_equal(e.a[0].key.sport, htons(40000));
+	assert_int_equal(e.a[0].key.daddr, ip4(VIP));
+	assert_int_equal(e.a[0].key.dport, htons(80));
+	assert_int_equal(e.a[0].raddr, ip4(REAL1));
+	assert_int_equal(e.a[0].rport, htons(8080));
+	assert_int_equal(e.a[0].seq, htonl(1000));
+	assert_int_equal(e.a[0].ack, htonl(2000));
+	assert_int_equal(e.a[1].from_client, 0);
+	assert_int_equal(e.a[1].key.sport, htons(40000));
+	assert_int_equal(e.a[1].seq, htonl(2000));
+	assert_int_equal(e.a[1].ack, htonl(1000));
+	assert_true(conn_get(t, CLIENT, 40000, 80, IPPROTO_TCP, &c));
+	assert_int_equal(c.flags & (XD_CONN_F_SYNCED | XD_CONN_F_ACK_IN |
+				    XD_CONN_F_ACK_OUT),
+			 XD_CONN_F_SYNCED | XD_CONN_F_ACK_IN | XD_CONN_F_ACK_OUT);
+}
+
 /* Per-service and per-real counters: packets and bytes each way, one
  * connection, and a drop counted against the service. */
 static void service_and_real_counters(void **state)
@@ -566,6 +658,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(non_syn_without_state_mh),
 	DP_CASES(readded_real_resumes),
 	DP_CASES(sync_events_new_and_state),
+	DP_CASES(synced_entry_reports_first_pure_acks),
 	DP_CASES(service_and_real_counters),
 	XDP_CASE(conn_table_dump_readable),
 };

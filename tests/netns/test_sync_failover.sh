@@ -28,9 +28,10 @@
 # LVSSyncDaemonSwap::master, deadtime 500 ms):
 #   dir1 is sync master and dir2 backup; 1000 connections each sending a
 #   line every 50 ms; dir1 hard-fails (both switches drop its frames);
-#   no connection breaks; the longest stall is measured against the
-#   target of deadtime+200 ms and reported as "# measured:" (TCP's
-#   retransmission backoff on the endpoints adds to the takeover)
+#   no connection breaks; dir2 nudges the endpoints (probes, their ACKs,
+#   ICMPs: user/sync/nudge.h) so they retransmit without waiting out
+#   their backoff; the longest stall is measured against the target of
+#   deadtime+200 ms and reported as "# measured:"
 #   before that, with 1000 connections running through dir1: a flood of
 #   junk (random bytes, unsigned sync and heartbeat headers) from the
 #   client to dir2's sync and heartbeat ports changes no role, makes no
@@ -273,7 +274,12 @@ part_manual() {
 	xdctl dir2 sync-role master >/dev/null
 	xdctl dir1 sync-role backup >/dev/null
 	move_vips dir1 dir2
+	# As an operator moving addresses by other means would.
+	t_check "$T: xdirectorctl nudge on dir2" xdctl dir2 nudge
 	check_conns "$T: VIPs moved to dir2 by hand" conns-manual 3000
+	n=$(xdctl dir2 --json status | jq -c '.sync.nudge')
+	t_check "$T: the nudge probed the $NCONNS connections ($n)" test \
+		"$(echo "$n" | jq .conns)" -ge "$NCONNS"
 
 	# Standby restart with an empty table: it must pull the whole table.
 	start_conns conns-resync 12
@@ -501,6 +507,28 @@ check_handover() {
 		$((DEADTIME_MS + 200))
 }
 
+# check_nudge T: dir2 took over from a dead dir1, so it probed every
+# synced connection (two probes each), heard the first pure ACK of both
+# endpoints of each (the probes' answers) and sent the ICMPs that let
+# them retransmit without waiting out their backoff.
+check_nudge() {
+	local n
+	n=$(xdctl dir2 --json status | jq -c '.sync.nudge')
+	if [ "$(echo "$n" | jq .runs)" = 1 ] &&
+		[ "$(echo "$n" | jq .conns)" -ge "$NCONNS" ] &&
+		[ "$(echo "$n" | jq .probes)" -ge $((2 * NCONNS)) ] &&
+		[ "$(echo "$n" | jq .probe_errors)" = 0 ] &&
+		[ "$(echo "$n" | jq .reports)" -ge $((2 * NCONNS)) ] &&
+		[ "$(echo "$n" | jq .icmps)" -ge $((2 * NCONNS)) ] &&
+		[ "$(echo "$n" | jq .icmp_errors)" = 0 ]; then
+		t_ok "$T: dir2 nudged the $NCONNS synced connections ($n)"
+		echo "# measured: $T: dir2 took over and started nudging $(echo "$n" |
+			jq --arg cut "$XD_CUT_AT" '(.last_start - ($cut | tonumber)) * 1000 | floor') ms after the cut"
+	else
+		t_fail "$T: dir2 nudged the synced connections" "${n:-no status}"
+	fi
+}
+
 part_ha() {
 	local T="sync ha"
 	topo_create
@@ -532,8 +560,10 @@ part_ha() {
 	fi
 	sleep 1
 	check_tables_match "$T"
+	XD_CUT_AT=$(date +%s.%N)
 	cut_box dir1 || t_fail "$T: cut dir1"
 	check_conns "$T: hard failure of dir1" conns-ha $((DEADTIME_MS + 200))
+	check_nudge "$T"
 	dump_verdicts dir2
 	t_check "$T: dir2 became sync master" test "$(sync_field dir2 .role)" = master
 	xdctl dir2 status | sed -n '/^sync:/,$p' | sed 's/^/# /'

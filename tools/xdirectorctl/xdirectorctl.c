@@ -41,6 +41,8 @@ static void usage(FILE *out)
 "  metrics                  Prometheus text exposition\n"
 "  sync-role ROLE           connection sync: master, backup, none (pinned)\n"
 "                           or auto (membership decides)\n"
+"  nudge                    make the endpoints of synced connections\n"
+"                           retransmit now (after moving the VIPs by hand)\n"
 "options:\n"
 "  --rundir DIR             the daemon's run directory (default " DEFAULT_RUNDIR ")\n"
 "  --json                   print the daemon's JSON reply\n");
@@ -441,6 +443,16 @@ static void print_sync(json_t *sy)
 		if (json_integer_value(x))
 			printf(" %s %lld", k, (long long)json_integer_value(x));
 	printf("\n");
+	x = json_object_get(sy, "nudge");
+	if (x)
+		printf("  nudge:     %lld run(s)%s; last: %lld connections, %lld "
+		       "probes (%lld errors), %lld ACK reports (%lld late), "
+		       "%lld ICMPs (%lld errors)\n", iget(x, "runs"),
+		       json_is_true(json_object_get(x, "probing")) ?
+		       ", probing" : "", iget(x, "conns"), iget(x, "probes"),
+		       iget(x, "probe_errors"), iget(x, "reports"),
+		       iget(x, "reports_late"), iget(x, "icmps"),
+		       iget(x, "icmp_errors"));
 }
 
 static int do_sync_role(const struct opts *o, const char *role)
@@ -546,7 +558,8 @@ int main(int argc, char **argv)
 	/* --- end sync --- */
 	if (strcmp(cmd, "list") && strcmp(cmd, "conns") && strcmp(cmd, "status") &&
 	    strcmp(cmd, "reload") && strcmp(cmd, "metrics") &&
-	    strcmp(cmd, "standby") && strcmp(cmd, "takeover")) {
+	    strcmp(cmd, "standby") && strcmp(cmd, "takeover") &&
+	    strcmp(cmd, "nudge")) {
 		fprintf(stderr, "xdirectorctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -572,6 +585,8 @@ int main(int argc, char **argv)
 		printf("reloaded\n");
 	} else if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover")) {
 		print_ha(json_object_get(reply, "ha"));
+	} else if (!strcmp(cmd, "nudge")) {
+		printf("nudging: probing synced connections\n");
 	}
 	json_decref(reply);
 	return 0;

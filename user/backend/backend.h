@@ -91,6 +91,9 @@ struct backend_ops {
 	 * fd to consume them with (libbpf ring_buffer), or -ENOTSUP. */
 	int (*set_events)(struct backend *b, bool on);
 	int (*events_fd)(struct backend *b);
+	/* After a takeover: the ring of struct xd_peer_ack records (first
+	 * pure ACK each way of a synced connection), or -ENOTSUP. */
+	int (*peer_acks_fd)(struct backend *b);
 	/* detach: remove programs and pins (clean stop); otherwise leave
 	 * the datapath running for the next daemon to pick up. */
 	void (*close)(struct backend *b, bool detach);

@@ -1162,10 +1162,16 @@ static int xdp_events_fd(struct backend *b)
 	return bpf_map__fd(to_xdp(b)->skel->maps.conn_events);
 }
 
+static int xdp_peer_acks_fd(struct backend *b)
+{
+	return bpf_map__fd(to_xdp(b)->skel->maps.peer_acks);
+}
+
 static const struct backend_ops xdp_ops = {
 	.install_conn = xdp_install_conn,
 	.set_events = xdp_set_events,
 	.events_fd = xdp_events_fd,
+	.peer_acks_fd = xdp_peer_acks_fd,
 	.name = "xdp",
 	.apply = xdp_apply,
 	.snapshot = xdp_snapshot,

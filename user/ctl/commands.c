@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "ha/ha.h"
 #include "log.h"
+#include "sync/nudge.h"
 #include "sync/sync.h"
 
 static const char *proto_name(uint8_t proto)
@@ -229,6 +230,7 @@ static json_t *sync_status_add(struct daemon *d, json_t *reply)
 		sync_status_json(d->sync, o);
 	else
 		json_object_set_new(o, "role", json_string("none"));
+	nudge_status_json(d->nudge, o);
 	json_object_set_new(reply, "sync", o);
 	return reply;
 }
@@ -255,6 +257,19 @@ static json_t *cmd_sync_role(struct daemon *d, json_t *req)
 	sync_status_json(d->sync, o);
 	return json_pack("{s:b, s:o}", "ok", 1, "sync", o);
 }
+/* Operators who move the addresses by other means than our HA. */
+static json_t *cmd_nudge(struct daemon *d, json_t *req)
+{
+	json_t *o;
+
+	if (!d->nudge)
+		return ctl_error("nudging is off (no connection sync, "
+				 "--no-nudge, or no raw sockets)");
+	nudge_start(d->nudge);
+	o = json_object();
+	nudge_status_json(d->nudge, o);
+	return json_pack("{s:b, s:o}", "ok", 1, "sync", o);
+}
 /* --- end sync --- */
 
 json_t *daemon_command(void *arg, const char *cmd, json_t *req)
@@ -265,6 +280,8 @@ json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 		return cmd_list(d);
 	if (!strcmp(cmd, "status"))
 		return sync_status_add(d, cmd_status(d));
+	if (!strcmp(cmd, "nudge"))
+		return cmd_nudge(d, req);
 	if (!strcmp(cmd, "sync-role"))
 		return cmd_sync_role(d, req);
 	if (!strcmp(cmd, "conns"))

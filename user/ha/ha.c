@@ -61,6 +61,8 @@ struct ha {
 	bool started;
 	ha_role_fn role_fn;
 	void *role_arg;
+	ha_takeover_fn takeover_fn;
+	void *takeover_arg;
 };
 
 static void apply(struct ha *ha, unsigned act);
@@ -414,9 +416,12 @@ static void apply(struct ha *ha, unsigned act)
 {
 	if (act & HA_ACT_RELEASE)
 		ha_res_release(&ha->res);
-	if (act & HA_ACT_ACQUIRE)
+	if (act & HA_ACT_ACQUIRE) {
 		ha_res_acquire(&ha->res);
-	else if (act & HA_ACT_ANNOUNCE)
+		/* After the addresses and their gratuitous ARPs. */
+		if (ha->takeover_fn && ha->m.peer_state == HA_PEER_DEAD)
+			ha->takeover_fn(ha->takeover_arg);
+	} else if (act & HA_ACT_ANNOUNCE)
 		ha_res_announce(&ha->res);
 	if (act & HA_ACT_ROLE)
 		notify_role(ha);
@@ -601,6 +606,12 @@ void ha_on_role_change(struct ha *ha, ha_role_fn fn, void *arg)
 	ha->role_fn = fn;
 	ha->role_arg = arg;
 	notify_role(ha);
+}
+
+void ha_on_takeover_from_dead(struct ha *ha, ha_takeover_fn fn, void *arg)
+{
+	ha->takeover_fn = fn;
+	ha->takeover_arg = arg;
 }
 
 json_t *ha_status_json(struct ha *ha)

@@ -54,4 +54,10 @@ json_t *ha_status_json(struct ha *ha);
 typedef void (*ha_role_fn)(void *arg, int sync_role);
 void ha_on_role_change(struct ha *ha, ha_role_fn fn, void *arg);
 
+/* Called after the resources are acquired because the peer was declared
+ * dead (not on a handover or at start): the connections it carried may
+ * have lost segments in flight (user/sync/nudge.h). */
+typedef void (*ha_takeover_fn)(void *arg);
+void ha_on_takeover_from_dead(struct ha *ha, ha_takeover_fn fn, void *arg);
+
 #endif
