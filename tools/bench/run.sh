@@ -556,7 +556,7 @@ kv_rows() {
 }
 
 bench_control() {
-	local f b
+	local f b v stall_on= stall_off=
 	hdr "5. Control plane"
 	if [ -x "$XD_BUILD/tools/bench/check_scale" ]; then
 		say "  health checks: check_scale, 1000 services x 10 reals, every 1 s, ${CHECK_SECS}s"
@@ -583,6 +583,25 @@ bench_control() {
 		kv_rows "$b" "$OUT/$b.log"
 	done
 	[ $found = 1 ] || say "  sync benchmark (tools/bench/sync_bench*): not present yet; skipped"
+	# Hard failure with 1000 live connections: the longest stall with the
+	# nudge (user/sync/nudge.h) against the same run without it.
+	f=$XD_ROOT/tests/netns/test_sync_failover.sh
+	if [ -f "$f" ]; then
+		say "  hard failure with 1000 synced connections, longest stall (tests/netns/test_sync_failover.sh, deadtime 500 ms; target 700 ms):"
+		for b in on off; do
+			XD_PREFIX=xdb$$s- XD_SYNC_PARTS=ha XD_SYNC_HANDOVER=0 \
+				XD_SYNC_NUDGE=$b timeout 300 sh "$f" \
+				>"$OUT/test_sync_failover_$b.log" 2>&1
+			v=$(sed -n 's/.*hard failure of dir1: longest stall \([0-9]*\) ms.*/\1/p' \
+				"$OUT/test_sync_failover_$b.log")
+			grep -E '^not ok' "$OUT/test_sync_failover_$b.log" | sed 's/^/    /'
+			say "    nudge $b: ${v:-?} ms"
+			row control "sync_hard_failure_nudge_$b" max_stall_ms "${v:-}" ms
+			eval "stall_$b=\${v:-}"
+		done
+		[ -n "$stall_on" ] && [ -n "$stall_off" ] && [ "$stall_off" -gt 0 ] &&
+			say "    ratio nudge on/off: $(awk -v a="$stall_on" -v b="$stall_off" 'BEGIN { printf "%.2f", a / b }')"
+	fi
 	# Failover outage: the HA test measures it from the client.
 	f=$XD_ROOT/tests/netns/test_ha_failover.sh
 	if [ -f "$f" ]; then
