@@ -127,12 +127,27 @@ static void icmp_goes_to_the_other_endpoint(void **state)
 	assert_int_equal(inet_csum(m, sizeof(m)), 0);
 }
 
+/* One ICMP per backoff step the endpoints can have taken while the peer
+ * was silent, plus one. */
+static void repeats_follow_the_outage(void **state)
+{
+	(void)state;
+	assert_int_equal(nudge_repeats(0.1), 1);
+	assert_int_equal(nudge_repeats(0.3), 2);
+	assert_int_equal(nudge_repeats(0.5), 3);	/* 0.2, 0.4 passed */
+	assert_int_equal(nudge_repeats(1.0), 4);
+	assert_int_equal(nudge_repeats(10), 7);
+	assert_int_equal(nudge_repeats(1000), NUDGE_ICMP_REPEAT);
+	assert_int_equal(nudge_repeats(-1), NUDGE_ICMP_REPEAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(probe_is_a_valid_pure_ack),
 		cmocka_unit_test(icmp_quotes_the_segment),
 		cmocka_unit_test(icmp_goes_to_the_other_endpoint),
+		cmocka_unit_test(repeats_follow_the_outage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -265,7 +265,8 @@ static json_t *cmd_nudge(struct daemon *d, json_t *req)
 	if (!d->nudge)
 		return ctl_error("nudging is off (no connection sync, "
 				 "--no-nudge, or no raw sockets)");
-	nudge_start(d->nudge);
+	/* How long the connections waited is not known here. */
+	nudge_start(d->nudge, -1);
 	o = json_object();
 	nudge_status_json(d->nudge, o);
 	return json_pack("{s:b, s:o}", "ok", 1, "sync", o);

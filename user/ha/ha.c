@@ -420,7 +420,8 @@ static void apply(struct ha *ha, unsigned act)
 		ha_res_acquire(&ha->res);
 		/* After the addresses and their gratuitous ARPs. */
 		if (ha->takeover_fn && ha->m.peer_state == HA_PEER_DEAD)
-			ha->takeover_fn(ha->takeover_arg);
+			ha->takeover_fn(ha->takeover_arg,
+					(ha_now_ms() - ha->m.peer_last_ms) / 1e3);
 	} else if (act & HA_ACT_ANNOUNCE)
 		ha_res_announce(&ha->res);
 	if (act & HA_ACT_ROLE)

@@ -56,8 +56,9 @@ void ha_on_role_change(struct ha *ha, ha_role_fn fn, void *arg);
 
 /* Called after the resources are acquired because the peer was declared
  * dead (not on a handover or at start): the connections it carried may
- * have lost segments in flight (user/sync/nudge.h). */
-typedef void (*ha_takeover_fn)(void *arg);
+ * have lost segments in flight (user/sync/nudge.h). silent_s: since the
+ * peer's last heartbeat, about how long its connections have waited. */
+typedef void (*ha_takeover_fn)(void *arg, double silent_s);
 void ha_on_takeover_from_dead(struct ha *ha, ha_takeover_fn fn, void *arg);
 
 #endif

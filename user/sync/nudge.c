@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Nudge the endpoints of synced connections after a takeover: nudge.h. */
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <pthread.h>
@@ -41,7 +42,8 @@ struct nudge {
 	atomic_uint_fast64_t conns, probes, probe_errors;
 	/* written by the loop */
 	uint64_t runs, reports, reports_late, icmps, icmp_errors;
-	double last_start;
+	double last_start, silent_s;
+	int repeats;			/* ICMPs per report this run */
 };
 
 /* ---- packets ------------------------------------------------------- */
@@ -137,6 +139,26 @@ static int send_to(int fd, const uint8_t *buf, size_t len, uint32_t daddr)
 	       (ssize_t)len ? 0 : -errno;
 }
 
+/* count copies of buf to daddr in one system call; returns how many went. */
+static int send_copies(int fd, const uint8_t *buf, size_t len, uint32_t daddr,
+		       int count)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = daddr };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct mmsghdr m[NUDGE_ICMP_REPEAT];
+	int rc;
+
+	if (count > NUDGE_ICMP_REPEAT)
+		count = NUDGE_ICMP_REPEAT;
+	for (int i = 0; i < count; i++)
+		m[i] = (struct mmsghdr){ .msg_hdr = {
+			.msg_name = &to, .msg_namelen = sizeof(to),
+			.msg_iov = &iov, .msg_iovlen = 1 } };
+	rc = sendmmsg(fd, m, count, 0);
+	return rc < 0 ? 0 : rc;
+}
+
 /* Keep to NUDGE_PROBE_RATE: the links also carry heartbeats. */
 static void pace(struct probe_run *r)
 {
@@ -215,10 +237,24 @@ static void join_thread(struct nudge *n)
 	n->thread_joinable = false;
 }
 
-void nudge_start(struct nudge *n)
+int nudge_repeats(double silent_s)
+{
+	int k;
+
+	if (silent_s < 0)
+		return NUDGE_ICMP_REPEAT;
+	if (silent_s <= 0.2)
+		return 1;
+	k = 1 + (int)ceil(log2(silent_s / 0.2));
+	return k > NUDGE_ICMP_REPEAT ? NUDGE_ICMP_REPEAT : k;
+}
+
+void nudge_start(struct nudge *n, double silent_s)
 {
 	if (!n)
 		return;
+	n->silent_s = silent_s;
+	n->repeats = nudge_repeats(silent_s);
 	join_thread(n);
 	atomic_store(&n->cancel, false);
 	atomic_store(&n->conns, 0);
@@ -239,9 +275,9 @@ void nudge_start(struct nudge *n)
 	xd_info("nudge: probing synced connections after the takeover");
 }
 
-void nudge_takeover_cb(void *arg)
+void nudge_takeover_cb(void *arg, double silent_s)
 {
-	nudge_start(arg);
+	nudge_start(arg, silent_s);
 }
 
 /* ---- ACK reports --------------------------------------------------- */
@@ -258,6 +294,7 @@ static int report_cb(void *ctx, void *data, size_t len)
 	struct nudge *n = ctx;
 	uint8_t icmp[NUDGE_ICMP_LEN];
 	uint32_t to;
+	int sent;
 
 	if (len < sizeof(struct xd_peer_ack))
 		return 0;
@@ -267,12 +304,9 @@ static int report_cb(void *ctx, void *data, size_t len)
 	}
 	n->reports++;
 	to = nudge_icmp_for(data, icmp);
-	for (int i = 0; i < NUDGE_ICMP_REPEAT; i++) {
-		if (send_to(n->icmp_fd, icmp, sizeof(icmp), to))
-			n->icmp_errors++;
-		else
-			n->icmps++;
-	}
+	sent = send_copies(n->icmp_fd, icmp, sizeof(icmp), to, n->repeats);
+	n->icmps += sent;
+	n->icmp_errors += n->repeats - sent;
 	return 0;
 }
 
@@ -331,7 +365,7 @@ void nudge_status_json(struct nudge *n, json_t *out)
 
 	if (!n)
 		return;
-	o = json_pack("{s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	o = json_pack("{s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
 		      "runs", (json_int_t)n->runs,
 		      "probing", atomic_load(&n->probing),
 		      "accepting", accepting(n),
@@ -341,9 +375,14 @@ void nudge_status_json(struct nudge *n, json_t *out)
 		      "reports", (json_int_t)n->reports,
 		      "reports_late", (json_int_t)n->reports_late,
 		      "icmps", (json_int_t)n->icmps,
-		      "icmp_errors", (json_int_t)n->icmp_errors);
-	if (o && n->ever)
+		      "icmp_errors", (json_int_t)n->icmp_errors,
+		      "icmps_per_report", n->repeats);
+	if (o && n->ever) {
 		json_object_set_new(o, "last_start", json_real(n->last_start));
+		if (n->silent_s >= 0)
+			json_object_set_new(o, "peer_silent_s",
+					    json_real(n->silent_s));
+	}
 	if (o)
 		json_object_set_new(out, "nudge", o);
 }

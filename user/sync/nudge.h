@@ -26,12 +26,12 @@
 #include <xdirector/datapath.h>
 #include "backend/backend.h"
 
-/* ICMPs per lost segment: one backoff step each (8: RTO up to 51 s). */
+/* ICMPs per report, at most: one backoff step each (8: RTO up to 51 s). */
 #define NUDGE_ICMP_REPEAT	8
 /* ACK reports are acted on this long after the probes went out. */
 #define NUDGE_WINDOW_S		5.0
 /* Probes per second at most (two per connection). */
-#define NUDGE_PROBE_RATE	400000
+#define NUDGE_PROBE_RATE	200000
 
 struct nudge;
 
@@ -41,10 +41,16 @@ struct nudge;
 struct nudge *nudge_new(struct ev_loop *loop, struct backend *b);
 /* Takeover from a dead peer: probe every synced established TCP
  * connection (on a thread, paced), then act on the ACK reports for
- * NUDGE_WINDOW_S. A run in progress is restarted. */
-void nudge_start(struct nudge *n);
-/* ha_on_takeover_from_dead's hook: nudge_start(arg). */
-void nudge_takeover_cb(void *arg);
+ * NUDGE_WINDOW_S. silent_s is how long the peer has been silent (< 0:
+ * unknown): it bounds how far the endpoints can have backed off, hence
+ * how many ICMPs each needs. A run in progress is restarted. */
+void nudge_start(struct nudge *n, double silent_s);
+/* ha_on_takeover_from_dead's hook: nudge_start(arg, silent_s). */
+void nudge_takeover_cb(void *arg, double silent_s);
+/* ICMPs per report after silent_s seconds (< 0: NUDGE_ICMP_REPEAT): TCP
+ * retransmits at about 0.2, 0.4, 0.8 s... after a loss, each doubling the
+ * timeout; one more for the retransmission still to come. */
+int nudge_repeats(double silent_s);
 /* Adds "nudge": {...} to out (an object). */
 void nudge_status_json(struct nudge *n, json_t *out);
 void nudge_free(struct nudge *n);
