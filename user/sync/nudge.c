@@ -176,11 +176,23 @@ static void pace(struct probe_run *r)
 	nanosleep(&due, NULL);
 }
 
+static void send_probe(struct nudge *n, uint32_t saddr, uint16_t sport,
+		       uint32_t daddr, uint16_t dport, uint32_t seq,
+		       uint32_t ack)
+{
+	uint8_t pkt[NUDGE_PROBE_LEN];
+
+	nudge_build_probe(pkt, saddr, sport, daddr, dport, seq, ack);
+	if (send_to(n->raw_fd, pkt, sizeof(pkt), daddr))
+		atomic_fetch_add(&n->probe_errors, 1);
+	else
+		atomic_fetch_add(&n->probes, 1);
+}
+
 static int probe_conn(const struct backend_conn *c, void *arg)
 {
 	struct probe_run *r = arg;
 	struct nudge *n = r->n;
-	uint8_t pkt[NUDGE_PROBE_LEN];
 	uint32_t rnd[2];
 
 	if (atomic_load_explicit(&n->cancel, memory_order_relaxed))
@@ -196,20 +208,11 @@ static int probe_conn(const struct backend_conn *c, void *arg)
 		rnd[1] = (uint32_t)random();
 	}
 	atomic_fetch_add(&n->conns, 1);
-	/* To the real server, as the client. */
-	nudge_build_probe(pkt, c->key.saddr, c->key.sport, c->conn.raddr,
-			  c->conn.rport, rnd[0], rnd[1]);
-	if (send_to(n->raw_fd, pkt, sizeof(pkt), c->conn.raddr))
-		atomic_fetch_add(&n->probe_errors, 1);
-	else
-		atomic_fetch_add(&n->probes, 1);
-	/* To the client, as the VIP. */
-	nudge_build_probe(pkt, c->key.daddr, c->key.dport, c->key.saddr,
-			  c->key.sport, rnd[1], rnd[0]);
-	if (send_to(n->raw_fd, pkt, sizeof(pkt), c->key.saddr))
-		atomic_fetch_add(&n->probe_errors, 1);
-	else
-		atomic_fetch_add(&n->probes, 1);
+	/* To the real server as the client, to the client as the VIP. */
+	send_probe(n, c->key.saddr, c->key.sport, c->conn.raddr, c->conn.rport,
+		   rnd[0], rnd[1]);
+	send_probe(n, c->key.daddr, c->key.dport, c->key.saddr, c->key.sport,
+		   rnd[1], rnd[0]);
 	r->sent += 2;
 	if (!(r->sent % 1024))
 		pace(r);
