@@ -24,6 +24,7 @@
 #include <xdirector/datapath.h>
 #include "maps.h"
 #include "parse.h"
+#include "clock.h"
 #include "conn.h"
 #include "sched.h"
 #include "nat.h"
@@ -55,7 +56,10 @@ static __always_inline int for_other_host(void *ctx, const int tc,
 	 * and XDP below refuses them too: any MAC but our own. */
 	if (tc)
 		return ((struct __sk_buff *)ctx)->pkt_type != PACKET_HOST;
-	m = bpf_map_lookup_elem(&if_macs, &ifindex);
+	m = ifindex < XD_IF_MAC_SLOTS ?
+	    bpf_map_lookup_elem(&if_mac_slots, &ifindex) : NULL;
+	if (!m || !m->mtu)
+		m = bpf_map_lookup_elem(&if_macs, &ifindex);
 	if (!m)
 		return 0;
 	/* No memcmp in BPF: the 6 bytes as a 4-byte and a 2-byte word. */
@@ -68,10 +72,12 @@ static __always_inline int is_new_flow_syn(const struct pkt *p)
 	return (p->tcp_flags & (TCPF_SYN | TCPF_ACK | TCPF_RST)) == TCPF_SYN;
 }
 
+/* The entry is written whole, next hop included: a second lookup to fill
+ * it in place would cost as much again. */
 static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
 				    const struct xd_conn_key *ck, __u32 real_id,
 				    const struct xd_real *real, __u8 state,
-				    __u64 now)
+				    __u64 now, const struct xd_nexthop *nh)
 {
 	struct xd_conn c = {
 		.raddr = real->addr,
@@ -80,6 +86,7 @@ static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
 		.real_id = real_id,
 		.svc_id = svc->id,
 		.last_seen_ns = now,
+		.nh_fwd = *nh,
 	};
 	struct xd_reply_key rk = {
 		.saddr = real->addr,
@@ -92,11 +99,15 @@ static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
 		.vip = ck->daddr,
 		.vport = ck->dport,
 	};
+	/* An owner's replies find the entry through real_addrs. */
+	int reply_entry = !(real->flags & XD_REAL_F_OWNS_ADDR);
 
-	if (bpf_map_update_elem(&reply_table, &rk, &rv, BPF_ANY))
+	if (reply_entry &&
+	    bpf_map_update_elem(&reply_table, &rk, &rv, BPF_ANY))
 		return -1;
 	if (bpf_map_update_elem(&conn_table, ck, &c, BPF_ANY)) {
-		bpf_map_delete_elem(&reply_table, &rk);
+		if (reply_entry)
+			bpf_map_delete_elem(&reply_table, &rk);
 		return -1;
 	}
 	real_conns_move(real_id, XD_TCP_NONE, state);
@@ -120,6 +131,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		.dport = p->dport,
 		.proto = p->proto,
 	};
+	struct xd_nexthop nh = {};
 	struct xd_real *real;
 	struct xd_svc *svc;
 	struct xd_conn *c;
@@ -136,7 +148,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		return XD_ACT_PASS;
 	}
 
-	now = bpf_ktime_get_coarse_ns();
+	now = coarse_now();
 	c = bpf_map_lookup_elem(&conn_table, &ck);
 	if (c) {
 		int reopen = p->proto == IPPROTO_TCP && is_new_flow_syn(p) &&
@@ -193,30 +205,36 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		count_svc_drop(svc->id);
 		return XD_ACT_DROP;
 	}
-	if (new_conn(p, svc, &ck, id, real, state, now)) {
+	/* Routed first, so the entry is written once with its next hop; it
+	 * is written whatever the route said, as the flow was scheduled. */
+	act = nat_and_route(ctx, tc, p, NAT_DST, real->addr, real->port, ifindex,
+			    &nh, now, res);
+	if (new_conn(p, svc, &ck, id, real, state, now, &nh)) {
 		res->reason = XD_DROP_CONN_FULL;
 		count_svc_drop(svc->id);
 		return XD_ACT_DROP;
 	}
 	count_svc_real(svc->id, id, p->len, 0, 1);
-	/* The entry just written: its next-hop slot fills on this lookup. */
-	c = bpf_map_lookup_elem(&conn_table, &ck);
-	if (!c) {
-		res->reason = XD_DROP_CONN_FULL;
-		return XD_ACT_DROP;
-	}
-	act = nat_and_route(ctx, tc, p, NAT_DST, real->addr, real->port, ifindex,
-			    &c->nh_fwd, now, res);
 	if (res->reason == 0)
 		res->reason = XD_FWD_NEW;
 	return act;
 }
 
-/* real -> client. Returns an xd_action, or XD_NOT_OURS. */
-static __always_inline int handle_from_real(void *ctx, const int tc,
-					    struct pkt *p, __u32 ifindex,
-					    struct nat_result *res)
+/*
+ * The connection a real's packet answers: through the service owning the
+ * real's address, else through a reply entry. Sets *cp (NULL: a NAT flow's
+ * trace without a live connection) and the key; XD_NOT_OURS when the
+ * packet belongs to no NAT flow (the real's own traffic, health checks).
+ */
+static __always_inline int find_reply_conn(const struct pkt *p,
+					   struct xd_conn_key *ck,
+					   struct xd_conn **cp)
 {
+	struct xd_real_addr_key ak = {
+		.addr = p->iph->saddr,
+		.port = p->sport,
+		.proto = p->proto,
+	};
 	struct xd_reply_key rk = {
 		.saddr = p->iph->saddr,
 		.daddr = p->iph->daddr,
@@ -224,30 +242,57 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 		.dport = p->dport,
 		.proto = p->proto,
 	};
-	struct xd_conn_key ck;
+	struct xd_real_addr *ra;
 	struct xd_reply *rv;
+	struct xd_conn *c;
+
+	ra = bpf_map_lookup_elem(&real_addrs, &ak);
+	if (!ra)
+		return XD_NOT_OURS;	/* every real address in use has one */
+	*ck = (struct xd_conn_key){
+		.saddr = rk.daddr,
+		.daddr = ra->vip,
+		.sport = rk.dport,
+		.dport = ra->vport,
+		.proto = rk.proto,
+	};
+	c = bpf_map_lookup_elem(&conn_table, ck);
+	*cp = c;
+	if (c && c->raddr == rk.saddr && c->rport == rk.sport)
+		return 0;
+	if (ra->flags & XD_RA_F_SHARED) {
+		rv = bpf_map_lookup_elem(&reply_table, &rk);
+		if (rv) {
+			ck->daddr = rv->vip;
+			ck->dport = rv->vport;
+			*cp = bpf_map_lookup_elem(&conn_table, ck);
+			return 0;
+		}
+	}
+	/* The client's flow to this service went to another real: a late
+	 * reply from an old one, never to be passed on as it is. */
+	return c ? 0 : XD_NOT_OURS;
+}
+
+/* real -> client. Returns an xd_action, or XD_NOT_OURS. */
+static __always_inline int handle_from_real(void *ctx, const int tc,
+					    struct pkt *p, __u32 ifindex,
+					    struct nat_result *res)
+{
+	struct xd_conn_key ck;
 	struct xd_conn *c;
 	__u64 now;
 	int act;
 
-	rv = bpf_map_lookup_elem(&reply_table, &rk);
-	if (!rv)
+	if (find_reply_conn(p, &ck, &c))
 		return XD_NOT_OURS;
 	if (for_other_host(ctx, tc, p, ifindex)) {
 		res->reason = XD_PASS_OTHERHOST;
 		return XD_ACT_PASS;
 	}
-	ck = (struct xd_conn_key){
-		.saddr = rk.daddr,
-		.daddr = rv->vip,
-		.sport = rk.dport,
-		.dport = rv->vport,
-		.proto = rk.proto,
-	};
-	now = bpf_ktime_get_coarse_ns();
-	c = bpf_map_lookup_elem(&conn_table, &ck);
-	if (!c || c->state == XD_TCP_NONE || c->raddr != rk.saddr ||
-	    c->rport != rk.sport || conn_expired(c, now)) {
+	now = coarse_now();
+	if (!c || c->state == XD_TCP_NONE || c->raddr != p->iph->saddr ||
+	    c->rport != p->sport || conn_expired(c, now)) {
 		/* A reply to a NAT flow that is gone: never leak the real
 		 * server's address to the client. */
 		res->reason = XD_DROP_NO_CONN;
@@ -256,7 +301,7 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 	conn_touch(&ck, c, p, 0, now);
 	conn_peer_ack(&ck, c, p, 0);
 	count_svc_real(c->svc_id, c->real_id, p->len, 1, 0);
-	act = nat_and_route(ctx, tc, p, NAT_SRC, rv->vip, rv->vport, ifindex,
+	act = nat_and_route(ctx, tc, p, NAT_SRC, ck.daddr, ck.dport, ifindex,
 			    &c->nh_rev, now, res);
 	if (res->reason == 0)
 		res->reason = XD_FWD_REPLY;

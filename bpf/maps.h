@@ -74,6 +74,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } real_conns SEC(".maps");
 
+/* Real server address -> its owning slot's service (see datapath.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XD_MAX_REALS);
+	__type(key, struct xd_real_addr_key);
+	__type(value, struct xd_real_addr);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} real_addrs SEC(".maps");
+
 /* Sized at load time from --conn-max. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -83,6 +92,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } conn_table SEC(".maps");
 
+/* real -> client of connections to slots that do not own their address. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, XD_DEFAULT_CONN_MAX);
@@ -130,6 +140,30 @@ struct {
 	__type(value, struct xd_if_mac);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } if_macs SEC(".maps");
+
+/* The coarse clock as last read on this CPU, and the tick it was read in:
+ * bpf_jiffies64() is inlined, the clock helper is a call (clock.h). */
+struct xd_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xd_clock);
+} clock_cache SEC(".maps");
+
+/* if_macs for small ifindexes, read without a hash lookup: an array
+ * lookup is inlined. Slots with mtu 0 are unused; if_macs then decides. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XD_IF_MAC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct xd_if_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} if_mac_slots SEC(".maps");
 
 /* New connections and state changes, for the sync daemon. Not pinned:
  * a restarted daemon resyncs in bulk instead. */

@@ -16,6 +16,7 @@
 #define XD_RING_SIZE		4093	/* scheduler slots per service (prime) */
 #define XD_DEFAULT_CONN_MAX	1048576
 #define XD_MAX_IFACES		64
+#define XD_IF_MAC_SLOTS		4096	/* ifindexes below: if_mac_slots */
 
 /* A virtual service: destination the client uses. */
 struct xd_svc_key {
@@ -56,6 +57,9 @@ struct xd_svc_reals {
 
 /* xd_real.flags */
 #define XD_REAL_F_IN_USE	(1u << 0)
+#define XD_REAL_F_OWNS_ADDR	(1u << 1) /* real_addrs names this slot:
+					   * its connections need no
+					   * reply entry */
 
 struct xd_real {
 	__be32 addr;
@@ -63,6 +67,37 @@ struct xd_real {
 	__u16 flags;
 	__u32 weight;		/* 0: quiescent, no new connections */
 	__u32 svc_id;
+	/* The service's key, kept with the slot for as long as it has
+	 * connections (even once the service is gone): real_addrs needs it. */
+	__be32 vip;
+	__be16 vport;
+	__u8 proto;
+	__u8 pad;
+};
+
+/*
+ * Replies find their connection through the address the real server
+ * answers from: real_addrs maps (addr, port, proto) of every real slot in
+ * use to the service of one of them, the owner (XD_REAL_F_OWNS_ADDR), and
+ * (client, VIP, ports) is then the conn_table key. So a new connection to
+ * an owner is one map insert, not two. A real address shared by several
+ * services' slots is owned by one; the others' connections still write a
+ * reply_table entry, which the reply path tries next.
+ */
+struct xd_real_addr_key {
+	__be32 addr;
+	__be16 port;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* xd_real_addr.flags */
+#define XD_RA_F_SHARED		(1u << 0) /* other slots too: try reply_table */
+
+struct xd_real_addr {
+	__be32 vip;		/* the owner's service */
+	__be16 vport;
+	__u16 flags;
 };
 
 /* Connection counts per real, updated on state changes (not per packet). */

@@ -8,6 +8,7 @@
  * options, TTL expiry, a missing neighbour or route, and a one-arm real.
  */
 #include <linux/if_ether.h>
+#include <bpf/bpf.h>
 
 #include "harness.h"
 
@@ -388,6 +389,75 @@ static void two_services_one_vip(void **state)
 	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
 }
 
+static size_t map_count(struct tcase *t, const char *name)
+{
+	uint8_t key[64], cur[64];
+	int fd = case_map_fd(t, name);
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, key) == 0) {
+		memcpy(cur, key, sizeof(cur));
+		prev = cur;
+		n++;
+	}
+	return n;
+}
+
+/* One real in two services (VIP:80 and VIP:8000 -> REAL1:8080): one slot
+ * owns the address and its connections write no reply entry, the other's
+ * do; each reply goes back from its own VIP port. With the owner's
+ * service removed, its detached slot still traces its replies. */
+static void real_shared_by_two_services(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real ra[] = { REAL(REAL1, 8080, 1) };
+	struct lb_real rb[] = { REAL(REAL1, 8080, 1) };
+	struct lb_service svcs[2] = {
+		{ .vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
+		  .sched = "rr", .reals = ra, .nreals = 1 },
+		{ .vip = ip4(VIP), .port = htons(8000), .proto = IPPROTO_TCP,
+		  .sched = "rr", .reals = rb, .nreals = 1 },
+	};
+	struct pkt_spec in, exp;
+	struct run r;
+
+	case_apply(t, svcs, 2);
+	in = tcp_to_vip(CLIENT, 40000, 80, F_SYN);
+	exp = fwd_to_real(&in, REAL1, 8080);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_NEW, &exp);
+	assert_int_equal(map_count(t, "reply_table"), 0);
+	in = tcp_to_vip(CLIENT, 40001, 8000, F_SYN);
+	exp = fwd_to_real(&in, REAL1, 8080);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_NEW, &exp);
+	assert_int_equal(map_count(t, "reply_table"), 1);
+	assert_int_equal(map_count(t, "real_addrs"), 1);
+
+	in = tcp_from_real(REAL1, 8080, CLIENT, 40001, F_SYN | F_ACK);
+	exp = fwd_to_client(&in, 8000);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+	in = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_SYN | F_ACK);
+	exp = fwd_to_client(&in, 80);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+
+	/* VIP:80 goes; its real's connection still answers through it */
+	case_apply(t, &svcs[1], 1);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+	in = tcp_from_real(REAL1, 8080, CLIENT, 40001, F_ACK);
+	exp = fwd_to_client(&in, 8000);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+	/* and traffic of the real's that is no NAT flow stays the kernel's */
+	in = tcp_from_real(REAL1, 8080, CLIENT, 40009, F_ACK);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_PASS, XD_PASS_NOT_OURS, &in);
+}
+
 /* A frame padded to the 60-byte Ethernet minimum (tot_len 40, 6 bytes of
  * padding): the rewrite uses tot_len, and the padding goes out as is. */
 static void ethernet_padding_kept(void **state)
@@ -518,6 +588,7 @@ const struct CMUnitTest nat_cases[] = {
 	DP_CASES(no_neigh_reply),
 	DP_CASES(no_route_to_real),
 	DP_CASES(two_services_one_vip),
+	DP_CASES(real_shared_by_two_services),
 	DP_CASES(ethernet_padding_kept),
 	DP_CASES(mtu_sized_packet_forwarded),
 	DP_CASES(oversized_packet_dropped),

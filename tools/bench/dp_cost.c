@@ -24,7 +24,10 @@
  * parent (default /sys/fs/bpf).
  *
  *   dp_cost [-n repeat] [-r rounds] [-c cpu] [-b bpffs-dir] [-o file.csv]
- *           [-S max-scale-entries] [-k only-cases-matching]
+ *           [-S max-scale-entries] [-k only-cases-matching] [-C conn-max]
+ *
+ * -C sizes the connection tables (default 2M, more than a round of new
+ * flows); smaller, a round of new flows fills them and every insert evicts.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -56,6 +59,7 @@
 #define REAL1		"10.0.0.11"
 #define REAL2		"10.0.0.12"
 #define BIG_REALS	100
+#define RPORT0		8000	/* real port of the service on VIP:80 */
 
 static const char *const scheds[] = { "rr", "wrr", "lc", "wlc", "sh", "mh" };
 #define NSCHED	(sizeof(scheds) / sizeof(scheds[0]))
@@ -198,8 +202,10 @@ static int make_table(struct lb_table *t, bool big, int big_w)
 		if (!s->reals)
 			return -ENOMEM;
 		s->nreals = 2;
-		set_real(&s->reals[0], REAL1, 80, 1);
-		set_real(&s->reals[1], REAL2, 80, i == 1 ? 2 : 1);
+		/* a port of their own: each service's reals own their
+		 * address (datapath.h, real_addrs) as in most configs */
+		set_real(&s->reals[0], REAL1, RPORT0 + i, 1);
+		set_real(&s->reals[1], REAL2, RPORT0 + i, i == 1 ? 2 : 1);
 	}
 	if (big) {
 		struct lb_service *s = &t->svcs[NSCHED];
@@ -453,7 +459,8 @@ static void tcp_pkt(struct bench *B, uint8_t *pkt, const char *src, int sport,
 #define ACK	0x10
 
 static int find_svc_real(struct bench *B, int port, const char *raddr,
-			 uint32_t *svc_id, uint32_t *real_id)
+			 uint32_t *svc_id, uint32_t *real_id,
+			 struct xd_real *real)
 {
 	struct xd_svc_key k = { .port = htons(port), .proto = IPPROTO_TCP };
 	struct xd_svc s;
@@ -472,6 +479,7 @@ static int find_svc_real(struct bench *B, int port, const char *raddr,
 		if ((r.flags & XD_REAL_F_IN_USE) && r.svc_id == s.id &&
 		    r.addr == a) {
 			*real_id = id;
+			*real = r;
 			return 0;
 		}
 	}
@@ -489,9 +497,10 @@ static int prefill(struct bench *B, uint32_t n)
 	struct xd_reply *rv = calloc(BATCH, sizeof(*rv));
 	uint32_t svc_id, real_id, vip, raddr;
 	uint64_t now = bench_ns(CLOCK_MONOTONIC_COARSE);
+	struct xd_real real;
 	int rc;
 
-	rc = find_svc_real(B, 80, REAL1, &svc_id, &real_id);
+	rc = find_svc_real(B, 80, REAL1, &svc_id, &real_id, &real);
 	if (rc || !ck || !cv || !rk || !rv) {
 		rc = rc ? rc : -ENOMEM;
 		goto out;
@@ -513,7 +522,7 @@ static int prefill(struct bench *B, uint32_t n)
 			};
 			cv[j] = (struct xd_conn){
 				.raddr = raddr,
-				.rport = htons(80),
+				.rport = real.port,
 				.state = XD_TCP_ESTABLISHED,
 				.real_id = real_id,
 				.svc_id = svc_id,
@@ -522,14 +531,15 @@ static int prefill(struct bench *B, uint32_t n)
 			rk[j] = (struct xd_reply_key){
 				.saddr = raddr,
 				.daddr = ck[j].saddr,
-				.sport = htons(80),
+				.sport = real.port,
 				.dport = ck[j].sport,
 				.proto = IPPROTO_TCP,
 			};
 			rv[j] = (struct xd_reply){ .vip = vip, .vport = htons(80) };
 		}
 		rc = bpf_map_update_batch(B->conn_fd, ck, cv, &cnt, NULL);
-		if (!rc)
+		/* as the datapath: no reply entry for an address's owner */
+		if (!rc && !(real.flags & XD_REAL_F_OWNS_ADDR))
 			rc = bpf_map_update_batch(B->reply_fd, rk, rv, &cnt, NULL);
 		if (rc) {
 			rc = -errno;
@@ -684,7 +694,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dp_cost [-n repeat] [-r rounds] [-c cpu] "
 		"[-b bpffs-dir] [-o file.csv] [-S max-scale-entries]\n"
-		"               [-k only-cases-matching]\n");
+		"               [-k only-cases-matching] [-C conn-max]\n");
 	exit(2);
 }
 
@@ -693,7 +703,7 @@ int main(int argc, char **argv)
 	struct bench B = { .repeat = 1000000, .rounds = 5 };
 	char bpffs[256], err[512];
 	const char *csv = NULL;
-	uint32_t max_scale = 1000000;
+	uint32_t max_scale = 1000000, conn_max = CONN_MAX;
 	int cpu = 1, opt, rc;
 	struct lb_table t = {};
 	uint8_t pkt_floor[DP_COST_PKT_LEN], syn[NSCHED][DP_COST_PKT_LEN];
@@ -701,7 +711,7 @@ int main(int argc, char **argv)
 	uint8_t other[DP_COST_PKT_LEN], flow_ack[DP_COST_PKT_LEN];
 
 	snprintf(bpffs, sizeof(bpffs), "/sys/fs/bpf/xdbench-dpcost-%d", getpid());
-	while ((opt = getopt(argc, argv, "n:r:c:b:o:S:k:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:c:b:o:S:k:C:h")) != -1) {
 		switch (opt) {
 		case 'n': B.repeat = strtoul(optarg, NULL, 0); break;
 		case 'r': B.rounds = strtoul(optarg, NULL, 0); break;
@@ -710,6 +720,7 @@ int main(int argc, char **argv)
 		case 'o': csv = optarg; break;
 		case 'S': max_scale = strtoul(optarg, NULL, 0); break;
 		case 'k': B.only = optarg; break;
+		case 'C': conn_max = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -725,7 +736,7 @@ int main(int argc, char **argv)
 
 	{
 		struct backend_opts bo = {
-			.bpffs = bpffs, .mode = DP_XDP, .conn_max = CONN_MAX,
+			.bpffs = bpffs, .mode = DP_XDP, .conn_max = conn_max,
 			.no_attach = true,
 		};
 
@@ -750,6 +761,25 @@ int main(int argc, char **argv)
 	B.real_conns_fd = xdp_backend_map_fd(B.b, "real_conns");
 	B.services_fd = xdp_backend_map_fd(B.b, "services");
 	B.reals_fd = xdp_backend_map_fd(B.b, "reals");
+	/* What attaching records (no_attach skips it): the interfaces' MACs,
+	 * which the datapath checks every frame against. */
+	{
+		const char *maps[] = { "if_macs", "if_mac_slots" };
+		int ifs[] = { B.ext_if, B.int_if };
+		const uint8_t *macs[] = { B.ext_mac, B.int_mac };
+
+		for (size_t i = 0; i < 2; i++) {
+			int fd = xdp_backend_map_fd(B.b, maps[i]);
+
+			for (size_t j = 0; fd >= 0 && j < 2; j++) {
+				struct xd_if_mac m = { .mtu = 1500 };
+				uint32_t idx = ifs[j];
+
+				memcpy(m.mac, macs[j], ETH_ALEN);
+				bpf_map_update_elem(fd, &idx, &m, BPF_ANY);
+			}
+		}
+	}
 	B.sk = dp_cost_bpf__open_and_load();
 	if (!B.sk) {
 		fprintf(stderr, "dp_cost: load dp_cost.bpf.o: %s\n",

@@ -28,6 +28,7 @@
 
 #include "director.skel.h"
 #include "backend/backend.h"
+#include "backend/real_addrs.h"
 #include "backend/sched_ring.h"
 #include "log.h"
 #include "netif.h"
@@ -73,6 +74,9 @@ struct xdp_backend {
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
+	/* real_addrs as last written (NULL: as a previous daemon left it) */
+	struct ra_entry *ra;
+	size_t nra;
 };
 
 static const struct backend_ops xdp_ops;
@@ -484,6 +488,14 @@ static int record_mac(struct xdp_backend *x, const struct backend_iface *w)
 	close(fd);
 	if (rc)
 		return rc;
+	if (!m.mtu)
+		m.mtu = 1500;	/* 0 marks an unused if_mac_slots slot */
+	if (idx < XD_IF_MAC_SLOTS) {
+		rc = bpf_map__update_elem(x->skel->maps.if_mac_slots, &idx,
+					  sizeof(idx), &m, sizeof(m), BPF_ANY);
+		if (rc)
+			return rc;
+	}
 	return bpf_map__update_elem(x->skel->maps.if_macs, &idx, sizeof(idx),
 				    &m, sizeof(m), BPF_ANY);
 }
@@ -563,9 +575,15 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 	struct director_bpf *sk = x->skel;
 	struct backend_iface *want = NULL;
 	struct plan_svc *plan = NULL;
-	bool *claimed = NULL, *svc_claimed = NULL;
+	bool *claimed = NULL, *svc_claimed = NULL, *fresh = NULL, *owns = NULL;
+	struct xd_real *next = NULL;	/* slots as they will be, by id */
+	uint32_t *ids = NULL;
+	struct xd_real *cand = NULL;	/* the same, compact: ids[k] */
+	size_t ncand = 0;
+	struct ra_entry *ra = NULL;
+	int ra_fd = bpf_map__fd(sk->maps.real_addrs);
 	uint32_t *ring = NULL;
-	size_t nwant = 0;
+	size_t nwant = 0, nra = 0;
 	int rc;
 
 	rc = validate_table(t, err, errlen);
@@ -578,7 +596,13 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 	svc_claimed = calloc(XD_MAX_SERVICES, sizeof(*svc_claimed));
 	ring = calloc(XD_RING_SIZE, sizeof(*ring));
 	want = calloc(XD_MAX_IFACES, sizeof(*want));
-	if (!plan || !claimed || !svc_claimed || !ring || !want) {
+	fresh = calloc(XD_MAX_REALS, sizeof(*fresh));
+	owns = calloc(XD_MAX_REALS, sizeof(*owns));
+	next = malloc(XD_MAX_REALS * sizeof(*next));
+	ids = malloc(XD_MAX_REALS * sizeof(*ids));
+	cand = malloc(XD_MAX_REALS * sizeof(*cand));
+	if (!plan || !claimed || !svc_claimed || !ring || !want || !fresh ||
+	    !owns || !next || !ids || !cand) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -656,6 +680,45 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		if (rc)
 			goto out;
 	}
+	/* The slots as they will be, and who owns each real address. */
+	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
+		if (!x->reals[id].used)
+			continue;
+		next[id] = x->reals[id].val;
+		if (!claimed[id])
+			next[id].flags &= ~XD_REAL_F_IN_USE;
+	}
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *s = &t->svcs[i];
+
+		for (size_t j = 0; j < s->nreals; j++) {
+			uint32_t id = plan[i].real_ids[j];
+			const struct real_slot *cur = &x->reals[id];
+
+			fresh[id] = !cur->used ||
+				    cur->val.svc_id != (uint32_t)plan[i].id ||
+				    cur->val.addr != s->reals[j].addr ||
+				    cur->val.port != s->reals[j].port;
+			next[id] = (struct xd_real){
+				.addr = s->reals[j].addr,
+				.port = s->reals[j].port,
+				.flags = XD_REAL_F_IN_USE | (fresh[id] ? 0 :
+					 cur->val.flags & XD_REAL_F_OWNS_ADDR),
+				.svc_id = plan[i].id,
+				.vip = s->vip,
+				.vport = s->port,
+				.proto = s->proto,
+			};
+		}
+	}
+	for (uint32_t id = 0; id < XD_MAX_REALS; id++)
+		if (x->reals[id].used || claimed[id]) {
+			ids[ncand] = id;
+			cand[ncand++] = next[id];
+		}
+	rc = real_addrs_plan(cand, ids, ncand, owns, &ra, &nra);
+	if (rc)
+		goto out;
 
 	/* Apply. Attach before filling, so a refusal leaves maps as they
 	 * were; then reals that gain weight, services and rings, and last
@@ -667,31 +730,45 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 			goto out;
 	}
 
+	/* An address's entry goes in before a slot is marked as its owner,
+	 * so no connection is written without a way back. */
+	rc = real_addrs_write(ra_fd, x->ra, x->nra, ra, nra);
+	if (rc)
+		goto write_fail;
+	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
+		struct xd_real r = x->reals[id].val;
+		uint16_t own = owns[id] ? XD_REAL_F_OWNS_ADDR : 0;
+
+		if (!x->reals[id].used || (claimed[id] && fresh[id]) ||
+		    (r.flags & XD_REAL_F_OWNS_ADDR) == own)
+			continue;
+		r.flags = (r.flags & ~XD_REAL_F_OWNS_ADDR) | own;
+		rc = write_real(x, id, &r);
+		if (rc)
+			goto write_fail;
+	}
+
 	for (size_t i = 0; i < t->nsvcs; i++) {
 		const struct lb_service *s = &t->svcs[i];
 
 		for (size_t j = 0; j < s->nreals; j++) {
 			uint32_t id = plan[i].real_ids[j];
 			struct real_slot *cur = &x->reals[id];
-			struct xd_real r = {
-				.addr = s->reals[j].addr,
-				.port = s->reals[j].port,
-				.flags = XD_REAL_F_IN_USE,
-				.weight = s->reals[j].weight,
-				.svc_id = plan[i].id,
-			};
-			bool fresh = !cur->used || cur->val.svc_id != r.svc_id ||
-				     cur->val.addr != r.addr ||
-				     cur->val.port != r.port;
+			struct xd_real r = next[id];
 
-			if (fresh) {
+			r.weight = s->reals[j].weight;
+			if (owns[id])
+				r.flags |= XD_REAL_F_OWNS_ADDR;
+			else
+				r.flags &= ~XD_REAL_F_OWNS_ADDR;
+			if (fresh[id]) {
 				/* A recycled slot starts from zero counts. */
 				x->conns_mm[id].active = 0;
 				x->conns_mm[id].inactive = 0;
 			}
-			if (fresh || r.weight >= cur->val.weight ||
+			if (fresh[id] || r.weight >= cur->val.weight ||
 			    !(cur->val.flags & XD_REAL_F_IN_USE)) {
-				if (r.weight == 0 && !fresh &&
+				if (r.weight == 0 && !fresh[id] &&
 				    (cur->val.flags & XD_REAL_F_IN_USE))
 					continue;
 				rc = write_real(x, id, &r);
@@ -806,6 +883,14 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		if (rc)
 			goto write_fail;
 	}
+	/* Addresses no slot has any more. */
+	rc = real_addrs_prune(ra_fd, x->ra, x->nra, ra, nra);
+	if (rc)
+		goto write_fail;
+	free(x->ra);
+	x->ra = ra;
+	x->nra = nra;
+	ra = NULL;
 	rc = 0;
 	goto out;
 write_fail:
@@ -820,6 +905,12 @@ out:
 	free(svc_claimed);
 	free(ring);
 	free(want);
+	free(fresh);
+	free(owns);
+	free(next);
+	free(ids);
+	free(cand);
+	free(ra);
 	return rc;
 }
 
@@ -1095,6 +1186,7 @@ static void xdp_close(struct backend *b, bool detach)
 		munmap(x->ring_mm,
 		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
 	director_bpf__destroy(x->skel);
+	free(x->ra);
 	free(x->reals);
 	free(x);
 }
@@ -1133,9 +1225,12 @@ static int xdp_install_conn(struct backend *b, const struct backend_sync_conn *s
 	c.real_id = rid;
 	c.svc_id = sid;
 	c.last_seen_ns = now > idle ? now - idle : 0;
-	rc = bpf_map_update_elem(rfd, &rk, &rv, BPF_ANY);
-	if (rc)
-		return rc;
+	/* An owner's replies find the connection without a reply entry. */
+	if (!(x->reals[rid].val.flags & XD_REAL_F_OWNS_ADDR)) {
+		rc = bpf_map_update_elem(rfd, &rk, &rv, BPF_ANY);
+		if (rc)
+			return rc;
+	}
 	if (bpf_map_lookup_elem(fd, &sc->key, &old) == 0)
 		uncount(x, &old);
 	rc = bpf_map_update_elem(fd, &sc->key, &c, BPF_ANY);
