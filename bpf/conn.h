@@ -35,9 +35,13 @@ static __always_inline __u64 state_timeout(__u32 state)
 	}
 }
 
+/*
+ * Signed: another CPU may have stamped last_seen from a coarse clock one
+ * tick ahead of ours (clock.h), and that entry is fresh, not 2^64 ns old.
+ */
 static __always_inline int conn_expired(const struct xd_conn *c, __u64 now)
 {
-	return now - c->last_seen_ns > state_timeout(c->state);
+	return (__s64)(now - c->last_seen_ns) > (__s64)state_timeout(c->state);
 }
 
 static __always_inline int state_is_active(__u32 state)
@@ -179,7 +183,7 @@ static __always_inline void conn_touch(const struct xd_conn_key *k,
 			return;
 		}
 	}
-	if (now - c->last_seen_ns > XD_TOUCH_NS)
+	if ((__s64)(now - c->last_seen_ns) > (__s64)XD_TOUCH_NS)
 		c->last_seen_ns = now;
 }
 

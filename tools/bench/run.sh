@@ -18,6 +18,9 @@
 #   BENCH_QUICK=1 sh tools/bench/run.sh    shorter runs, for a smoke test
 #   BENCH_CPU=1 BENCH_E2E_SECS=4 BENCH_E2E_PASSES=3   pinned CPU; e2e run
 #                                          length and passes (median)
+#   BENCH_E2E_PEERS="floor xdp tc"         e2e peers to run (default: all);
+#                                          per run, client retransmits and
+#                                          director drops: $OUT/e2e-diag-*
 #
 # Results: build/bench/results.csv (section,case,metric,value,unit) and
 # results.json, build/bench/*.log, docs/perf/*.png and docs/perf/results.md.
@@ -107,7 +110,7 @@ bench_pkt() {
 
 # --- 3. end-to-end --------------------------------------------------------
 
-E2E_PEERS="floor nft haproxy xdp tc"
+E2E_PEERS=${BENCH_E2E_PEERS:-floor nft haproxy xdp tc}
 
 peer_label() {
 	case $1 in
@@ -244,6 +247,32 @@ wrk_parse() {
 	echo "${rps:-x} ${p50:-x} ${p99:-x} $errs"
 }
 
+# e2e_diag_before PEER / e2e_diag_after PEER MODE: what went wrong on the
+# way, if anything: the client's SYN retransmits and resets, and for
+# xdirector the datapath's packets per reason, as deltas over one wrk run
+# (the stall behind a low new-connection rate shows here, not in req/s).
+E2E_NSTAT="TcpExtTCPSynRetrans TcpRetransSegs TcpOutRsts TcpAttemptFails TcpExtTCPTimeouts"
+
+e2e_diag_before() {
+	nsx client nstat -az $E2E_NSTAT >"$OUT/diag-client.before" 2>/dev/null
+	case $1 in xdp|tc) xdctl dir1 --json status >"$OUT/diag-dir.before" 2>/dev/null ;; esac
+}
+
+e2e_diag_after() {
+	local f=$OUT/e2e-diag-$1-$2.txt
+	nsx client nstat -az $E2E_NSTAT >"$OUT/diag-client.after" 2>/dev/null
+	awk 'NR == FNR { if ($1 !~ /^#/) a[$1] = $2; next }
+		$1 !~ /^#/ { printf "client %s %d\n", $1, $2 - a[$1] }' \
+		"$OUT/diag-client.before" "$OUT/diag-client.after" >"$f"
+	case $1 in xdp|tc) ;; *) return 0 ;; esac
+	xdctl dir1 --json status >"$OUT/diag-dir.after" 2>/dev/null
+	jq -r --slurpfile a "$OUT/diag-dir.before" '.reasons | to_entries[] |
+		"director \(.key) \(.value.pkts - ($a[0].reasons[.key].pkts // 0))"' \
+		"$OUT/diag-dir.after" 2>/dev/null | awk '$3 != 0' >>"$f"
+	awk '$2 ~ /^drop_|Timeouts|SynRetrans/ && $3 > 0 { s = s " " $2 "=" $3 }
+		END { if (s) print "  # stalls on the way:" s }' "$f"
+}
+
 # wrk_run PEER MODE URL...: requests/s and latency percentiles. One wrk
 # per URL, all at once, 32 connections shared out (two URLs for every peer:
 # the VIP twice, or for the floor each real, as no balancer spreads the
@@ -253,6 +282,7 @@ wrk_run() {
 	shift 2
 	urls=$*
 	n=$(echo $urls | wc -w)
+	e2e_diag_before "$peer"
 	for u in $urls; do
 		i=$((i + 1))
 		if [ "$mode" = close ]; then
@@ -267,6 +297,7 @@ wrk_run() {
 	done
 	# only ours: the servers bg_start began are children too
 	for u in $pids; do wait "$u"; done
+	e2e_diag_after "$peer" "$mode"
 	set -- $(i=0; for u in $urls; do i=$((i + 1))
 		wrk_parse "$OUT/wrk-$peer-$mode-$i.log"; done | awk '
 		$1 == "x" { bad = 1 } { r += $1; p += $2; if ($3 > q) q = $3; e += $4; n++ }
@@ -350,6 +381,7 @@ bench_e2e() {
 	done
 	prime_neigh
 	: >"$OUT/e2e_raw.csv"
+	rm -f "$OUT"/e2e-diag-*.txt
 	pass=1
 	while [ $pass -le "$E2E_PASSES" ]; do
 		say "  -- pass $pass of $E2E_PASSES"

@@ -68,9 +68,12 @@ struct xdp_backend {
 	struct backend_iface ifaces[XD_MAX_IFACES];
 	size_t nifaces;
 	int ncpus;
-	/* sweeper position in conn_table and reply_table */
-	struct xd_conn_key sweep_conn_key;
+	/* sweeper position in conn_table (a hash map's batch token is a
+	 * bucket index) and reply_table; a batch's keys and values */
+	__u32 sweep_conn_batch;
 	bool sweep_conn_started;
+	struct xd_conn_key *sweep_keys;	/* SWEEP_BATCH */
+	struct xd_conn *sweep_vals;
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
@@ -1078,46 +1081,76 @@ static bool conn_dead(const struct xd_conn *c, uint64_t now)
 	return now > c->last_seen_ns + timeout_ns(c->state) + SWEEP_GRACE_NS;
 }
 
+static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
+		       const struct xd_conn_key *k, const struct xd_conn *c,
+		       uint64_t now)
+{
+	struct xd_reply_key rk = {
+		.saddr = c->raddr, .daddr = k->saddr,
+		.sport = c->rport, .dport = k->sport,
+		.proto = k->proto,
+	};
+	struct xd_conn again;
+	struct xd_reply rv;
+
+	if (!conn_dead(c, now))
+		return;
+	/* Look again right before deleting: a packet may have revived it
+	 * since. */
+	if (bpf_map_lookup_elem(fd, k, &again) ||
+	    again.last_seen_ns != c->last_seen_ns || again.state != c->state)
+		return;
+	if (bpf_map_delete_elem(fd, k))
+		return;
+	uncount(x, c);
+	x->swept++;
+	if (bpf_map_lookup_elem(rfd, &rk, &rv) == 0 &&
+	    rv.vip == k->daddr && rv.vport == k->dport)
+		bpf_map_delete_elem(rfd, &rk);
+}
+
+/*
+ * Read in batches: under one new connection per request the table holds
+ * tens of thousands of live entries, and a get_next_key and a lookup per
+ * entry cost the daemon about a tenth of a CPU.
+ */
 static void sweep_conns(struct xdp_backend *x, uint64_t now)
 {
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
 	int rfd = bpf_map__fd(x->skel->maps.reply_table);
-	struct xd_conn_key next;
 
-	for (int n = 0; n < SWEEP_BUDGET; n++) {
-		struct xd_conn c, again;
+	if (!x->sweep_keys) {
+		x->sweep_keys = calloc(SWEEP_BATCH, sizeof(*x->sweep_keys));
+		x->sweep_vals = calloc(SWEEP_BATCH, sizeof(*x->sweep_vals));
+		if (!x->sweep_keys || !x->sweep_vals) {
+			free(x->sweep_keys);
+			free(x->sweep_vals);
+			x->sweep_keys = NULL;
+			x->sweep_vals = NULL;
+			return;
+		}
+	}
+	for (int n = 0; n < SWEEP_BUDGET; n += SWEEP_BATCH) {
+		__u32 in = x->sweep_conn_batch, out = 0, count = SWEEP_BATCH;
+		int rc;
 
-		if (bpf_map_get_next_key(fd, x->sweep_conn_started ?
-					 &x->sweep_conn_key : NULL, &next)) {
+		rc = bpf_map_lookup_batch(fd, x->sweep_conn_started ? &in : NULL,
+					  &out, x->sweep_keys, x->sweep_vals,
+					  &count, NULL);
+		if (rc && rc != -ENOENT) {
+			xd_warn("conn_table: batch lookup: %s", strerror(-rc));
+			x->sweep_conn_started = false;
+			return;
+		}
+		for (__u32 i = 0; i < count; i++)
+			sweep_conn(x, fd, rfd, &x->sweep_keys[i],
+				   &x->sweep_vals[i], now);
+		if (rc == -ENOENT) {
 			x->sweep_conn_started = false;	/* wrapped */
 			return;
 		}
-		x->sweep_conn_key = next;
+		x->sweep_conn_batch = out;
 		x->sweep_conn_started = true;
-		if (bpf_map_lookup_elem(fd, &next, &c) || !conn_dead(&c, now))
-			continue;
-		/* Look again right before deleting: a packet may have
-		 * revived it since. */
-		if (bpf_map_lookup_elem(fd, &next, &again) ||
-		    again.last_seen_ns != c.last_seen_ns ||
-		    again.state != c.state)
-			continue;
-		if (bpf_map_delete_elem(fd, &next))
-			continue;
-		uncount(x, &c);
-		x->swept++;
-		{
-			struct xd_reply_key rk = {
-				.saddr = c.raddr, .daddr = next.saddr,
-				.sport = c.rport, .dport = next.sport,
-				.proto = next.proto,
-			};
-			struct xd_reply rv;
-
-			if (bpf_map_lookup_elem(rfd, &rk, &rv) == 0 &&
-			    rv.vip == next.daddr && rv.vport == next.dport)
-				bpf_map_delete_elem(rfd, &rk);
-		}
 	}
 }
 
@@ -1186,6 +1219,8 @@ static void xdp_close(struct backend *b, bool detach)
 		munmap(x->ring_mm,
 		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
 	director_bpf__destroy(x->skel);
+	free(x->sweep_keys);
+	free(x->sweep_vals);
 	free(x->ra);
 	free(x->reals);
 	free(x);
