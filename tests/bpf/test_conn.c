@@ -12,6 +12,8 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include <bpf/bpf.h>
+
 #include "backend/backend.h"
 #include "harness.h"
 
@@ -238,6 +240,37 @@ static void expired_entry_uncounted(void **state)
 	run_spec(t, SIDE_EXT, &in, &r);
 	expect_result(t, &r, V_DROP, XD_DROP_NO_CONN, &in);
 	expect_counts(t, REAL1, 0, 0);
+}
+
+/* An entry stamped by another CPU whose cached coarse clock is a tick
+ * ahead of this one's (bpf/clock.h): its last_seen is in our future. It
+ * is fresh, not 2^64 ns old: the packet goes on, and the stamp stays. */
+static void entry_stamped_ahead_is_fresh(void **state)
+{
+	struct tcase *t = *state;
+	struct xd_conn_key k = {
+		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
+		.sport = htons(40000), .dport = htons(80),
+		.proto = IPPROTO_TCP,
+	};
+	struct timespec now;
+	struct xd_conn c;
+	uint64_t ahead;
+	int fd;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	fd = case_map_fd(t, "conn_table");
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	ahead = now.tv_sec * 1000000000ull + now.tv_nsec + 8000000;
+	c.last_seen_ns = ahead;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	real_sends(t, REAL1, 40000, F_ACK);
+	expect_counts(t, REAL1, 1, 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+	assert_int_equal(c.last_seen_ns, ahead);
 }
 
 /* REAL1 set to weight 0 (quiescent) while a flow to it is established:
@@ -647,6 +680,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(syn_on_time_wait_reschedules),
 	DP_CASES(syn_on_close_reschedules),
 	DP_CASES(expired_entry_uncounted),
+	DP_CASES(entry_stamped_ahead_is_fresh),
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),
 	DP_CASES(removed_real_drops_established),
