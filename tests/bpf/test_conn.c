@@ -273,6 +273,44 @@ static void entry_stamped_ahead_is_fresh(void **state)
 	assert_int_equal(c.last_seen_ns, ahead);
 }
 
+/* The daemon's sweeper (backend maintain) removes entries idle past their
+ * timeout (and grace) and uncounts them, and leaves live ones alone. */
+static void sweeper_removes_dead_entries(void **state)
+{
+	struct tcase *t = *state;
+	struct xd_conn_key k = {
+		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
+		.dport = htons(80), .proto = IPPROTO_TCP,
+	};
+	struct xd_conn c;
+	int fd;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	establish(t, 40001, REAL2);
+	establish(t, 40002, REAL1);
+	expect_counts(t, REAL1, 2, 0);
+	expect_counts(t, REAL2, 1, 0);
+	/* Reset: CLOSE, 10 s; then made idle since the clock's start. */
+	client_sends(t, 40000, F_RST, false, REAL1, XD_FWD_ESTABLISHED);
+	client_sends(t, 40001, F_RST, false, REAL2, XD_FWD_ESTABLISHED);
+	expect_counts(t, REAL1, 1, 1);
+	expect_counts(t, REAL2, 0, 1);
+	fd = case_map_fd(t, "conn_table");
+	for (uint16_t p = 40000; p <= 40001; p++) {
+		k.sport = htons(p);
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+		c.last_seen_ns = 1;
+		assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+	}
+	t->b->ops->maintain(t->b);
+	assert_int_equal(conn_count(t), 1);
+	assert_true(conn_get(t, CLIENT, 40002, 80, IPPROTO_TCP, &c));
+	expect_counts(t, REAL1, 1, 0);
+	expect_counts(t, REAL2, 0, 0);
+	client_sends(t, 40002, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+}
+
 /* REAL1 set to weight 0 (quiescent) while a flow to it is established:
  * new SYNs all go to REAL2, the established flow keeps going to REAL1. */
 static void quiescent_real_keeps_established(void **state)
@@ -681,6 +719,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(syn_on_close_reschedules),
 	DP_CASES(expired_entry_uncounted),
 	DP_CASES(entry_stamped_ahead_is_fresh),
+	DP_CASES(sweeper_removes_dead_entries),
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),
 	DP_CASES(removed_real_drops_established),
