@@ -1104,9 +1104,15 @@ static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
 		return;
 	uncount(x, c);
 	x->swept++;
-	if (bpf_map_lookup_elem(rfd, &rk, &rv) == 0 &&
-	    rv.vip == k->daddr && rv.vport == k->dport)
-		bpf_map_delete_elem(rfd, &rk);
+	if (bpf_map_lookup_elem(rfd, &rk, &rv) || rv.vip != k->daddr ||
+	    rv.vport != k->dport || bpf_map_delete_elem(rfd, &rk))
+		return;
+	/* The client may have reused the port for a new flow to the same
+	 * real since the entry went: its twin, identical, was just deleted
+	 * with the old one's. Put it back rather than let its replies miss. */
+	if (bpf_map_lookup_elem(fd, k, &again) == 0 &&
+	    again.raddr == c->raddr && again.rport == c->rport)
+		bpf_map_update_elem(rfd, &rk, &rv, BPF_ANY);
 }
 
 /*
