@@ -99,54 +99,63 @@ static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
 	return 0;
 }
 
+/*
+ * TC: the IP header and the port are written in place (the verifier
+ * makes the head writable first); only the L4 checksum goes through the
+ * helper, which knows whether the skb carries a partial checksum (veth,
+ * local senders) or a full one. Every helper call costs a retpoline here,
+ * so they are kept to those two.
+ */
 static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
 					  enum nat_dir dir, __be32 new_addr,
 					  __be16 new_port)
 {
-	__u32 addr_off = p->l3_off + (dir == NAT_DST ?
-		offsetof(struct iphdr, daddr) : offsetof(struct iphdr, saddr));
-	__u32 ttl_off = p->l3_off + offsetof(struct iphdr, ttl);
-	__u32 ip_csum_off = p->l3_off + offsetof(struct iphdr, check);
-	__u32 port_off, l4_csum_off, l4_flags = 0;
+	__u32 l4_csum_off, l4_flags = 0;
 	__u16 old_ttl_word, new_ttl_word;
-	__be32 old_addr;
-	__be16 old_port;
 	struct iphdr *iph = p->iph;
+	__be16 old_port, *port;
+	__be32 old_addr;
+	__u32 sum;
 
 	if ((void *)(iph + 1) > p->data_end)
 		return -1;
-	old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
-	old_ttl_word = *(__u16 *)&iph->ttl;
-	new_ttl_word = old_ttl_word;
-	((__u8 *)&new_ttl_word)[0]--;
-	old_port = dir == NAT_DST ? p->dport : p->sport;
 	if (p->proto == IPPROTO_TCP) {
-		port_off = p->l4_off + (dir == NAT_DST ?
-			offsetof(struct tcphdr, dest) : offsetof(struct tcphdr, source));
+		struct tcphdr *th = p->l4;
+
+		if ((void *)(th + 1) > p->data_end)
+			return -1;
+		port = dir == NAT_DST ? &th->dest : &th->source;
 		l4_csum_off = p->l4_off + offsetof(struct tcphdr, check);
 	} else {
-		port_off = p->l4_off + (dir == NAT_DST ?
-			offsetof(struct udphdr, dest) : offsetof(struct udphdr, source));
+		struct udphdr *uh = p->l4;
+
+		if ((void *)(uh + 1) > p->data_end)
+			return -1;
+		port = dir == NAT_DST ? &uh->dest : &uh->source;
 		l4_csum_off = p->l4_off + offsetof(struct udphdr, check);
 		l4_flags = BPF_F_MARK_MANGLED_0;
 	}
+	old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
+	old_port = *port;
+	old_ttl_word = *(__u16 *)&iph->ttl;
+	if (dir == NAT_DST)
+		iph->daddr = new_addr;
+	else
+		iph->saddr = new_addr;
+	iph->ttl--;
+	new_ttl_word = *(__u16 *)&iph->ttl;
+	sum = csum_begin(iph->check);
+	sum = csum_sub_add32(sum, old_addr, new_addr);
+	sum = csum_sub_add16(sum, old_ttl_word, new_ttl_word);
+	iph->check = csum_end(sum);
+	*port = new_port;
 
-	/* Checksums first, from the old values; then the new bytes. */
+	/* From the old values; these only touch the checksum field. */
 	if (bpf_l4_csum_replace(skb, l4_csum_off, old_addr, new_addr,
 				l4_flags | BPF_F_PSEUDO_HDR | sizeof(new_addr)))
 		return -1;
 	if (bpf_l4_csum_replace(skb, l4_csum_off, old_port, new_port,
 				l4_flags | sizeof(new_port)))
-		return -1;
-	if (bpf_l3_csum_replace(skb, ip_csum_off, old_addr, new_addr,
-				sizeof(new_addr)))
-		return -1;
-	if (bpf_l3_csum_replace(skb, ip_csum_off, old_ttl_word, new_ttl_word,
-				sizeof(new_ttl_word)))
-		return -1;
-	if (bpf_skb_store_bytes(skb, addr_off, &new_addr, sizeof(new_addr), 0) ||
-	    bpf_skb_store_bytes(skb, port_off, &new_port, sizeof(new_port), 0) ||
-	    bpf_skb_store_bytes(skb, ttl_off, &new_ttl_word, sizeof(new_ttl_word), 0))
 		return -1;
 	return 0;
 }
@@ -249,11 +258,17 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 	}
 
 	if (tc) {
-		if (bpf_skb_store_bytes(ctx, 0, fib.dmac, ETH_ALEN, 0) ||
-		    bpf_skb_store_bytes(ctx, ETH_ALEN, fib.smac, ETH_ALEN, 0)) {
+		/* The checksum helpers invalidated the packet pointers. */
+		struct __sk_buff *skb = ctx;
+		void *data = (void *)(long)skb->data;
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > (void *)(long)skb->data_end) {
 			res->reason = XD_DROP_TRUNCATED;
 			return XD_ACT_DROP;
 		}
+		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
 	} else {
 		struct ethhdr *eth = p->data;
 
