@@ -44,20 +44,16 @@ struct nat_result {
 	struct bpf_redir_neigh nh;
 };
 
-static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
-					   __be32 new_addr, __be16 new_port,
-					   int dec_ttl)
+/* The IPv4 header's part, in place, checksum by hand (the IP header
+ * checksum is always whole). Returns the address it replaced. */
+static __always_inline __be32 nat_rewrite_ip(struct iphdr *iph,
+					     enum nat_dir dir, __be32 new_addr,
+					     int dec_ttl)
 {
-	struct iphdr *iph = p->iph;
-	__be32 old_addr;
-	__be16 old_port, *port;
-	__u16 *check, old_ttl_word, new_ttl_word;
+	__be32 old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
+	__u16 old_ttl_word = *(__u16 *)&iph->ttl, new_ttl_word;
 	__u32 sum;
 
-	if ((void *)(iph + 1) > p->data_end)
-		return -1;
-	old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
-	old_ttl_word = *(__u16 *)&iph->ttl;
 	if (dir == NAT_DST)
 		iph->daddr = new_addr;
 	else
@@ -69,6 +65,22 @@ static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
 	sum = csum_sub_add32(sum, old_addr, new_addr);
 	sum = csum_sub_add16(sum, old_ttl_word, new_ttl_word);
 	iph->check = csum_end(sum);
+	return old_addr;
+}
+
+static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
+					   __be32 new_addr, __be16 new_port,
+					   int dec_ttl)
+{
+	struct iphdr *iph = p->iph;
+	__be32 old_addr;
+	__be16 old_port, *port;
+	__u16 *check;
+	__u32 sum;
+
+	if ((void *)(iph + 1) > p->data_end)
+		return -1;
+	old_addr = nat_rewrite_ip(iph, dir, new_addr, dec_ttl);
 
 	if (p->proto == IPPROTO_TCP) {
 		struct tcphdr *th = p->l4;
@@ -111,11 +123,9 @@ static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
 					  __be16 new_port)
 {
 	__u32 l4_csum_off, l4_flags = 0;
-	__u16 old_ttl_word, new_ttl_word;
 	struct iphdr *iph = p->iph;
 	__be16 old_port, *port;
 	__be32 old_addr;
-	__u32 sum;
 
 	if ((void *)(iph + 1) > p->data_end)
 		return -1;
@@ -135,19 +145,8 @@ static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
 		l4_csum_off = p->l4_off + offsetof(struct udphdr, check);
 		l4_flags = BPF_F_MARK_MANGLED_0;
 	}
-	old_addr = dir == NAT_DST ? iph->daddr : iph->saddr;
 	old_port = *port;
-	old_ttl_word = *(__u16 *)&iph->ttl;
-	if (dir == NAT_DST)
-		iph->daddr = new_addr;
-	else
-		iph->saddr = new_addr;
-	iph->ttl--;
-	new_ttl_word = *(__u16 *)&iph->ttl;
-	sum = csum_begin(iph->check);
-	sum = csum_sub_add32(sum, old_addr, new_addr);
-	sum = csum_sub_add16(sum, old_ttl_word, new_ttl_word);
-	iph->check = csum_end(sum);
+	old_addr = nat_rewrite_ip(iph, dir, new_addr, 1);
 	*port = new_port;
 
 	/* From the old values; these only touch the checksum field. */
