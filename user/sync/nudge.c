@@ -17,6 +17,7 @@
 #include "log.h"
 #include "wire.h"
 #include "sync/nudge.h"
+#include "sync/sync_int.h"
 
 /* linux/icmp.h's, whose other definitions clash with glibc's. */
 #ifndef ICMP_FILTER
@@ -126,18 +127,9 @@ uint32_t nudge_icmp_for(const struct xd_peer_ack *a, uint8_t *buf)
 
 struct probe_run {
 	struct nudge *n;
-	struct timespec start;
+	uint64_t start_ns;
 	uint64_t sent;
 };
-
-static int send_to(int fd, const uint8_t *buf, size_t len, uint32_t daddr)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = daddr };
-
-	return sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof(to)) ==
-	       (ssize_t)len ? 0 : -errno;
-}
 
 /* count copies of buf to daddr in one system call; returns how many went. */
 static int send_copies(int fd, const uint8_t *buf, size_t len, uint32_t daddr,
@@ -162,18 +154,15 @@ static int send_copies(int fd, const uint8_t *buf, size_t len, uint32_t daddr,
 /* Keep to NUDGE_PROBE_RATE: the links also carry heartbeats. */
 static void pace(struct probe_run *r)
 {
-	struct timespec now, due;
-	double ahead;
+	uint64_t due = r->start_ns + r->sent * 1000000000ull / NUDGE_PROBE_RATE;
+	uint64_t now = sync_mono_ns();
+	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ahead = (double)r->sent / NUDGE_PROBE_RATE -
-		((now.tv_sec - r->start.tv_sec) +
-		 (now.tv_nsec - r->start.tv_nsec) / 1e9);
-	if (ahead <= 0)
+	if (due <= now)
 		return;
-	due.tv_sec = (time_t)ahead;
-	due.tv_nsec = (long)((ahead - due.tv_sec) * 1e9);
-	nanosleep(&due, NULL);
+	ts.tv_sec = (due - now) / 1000000000ull;
+	ts.tv_nsec = (due - now) % 1000000000ull;
+	nanosleep(&ts, NULL);
 }
 
 static void send_probe(struct nudge *n, uint32_t saddr, uint16_t sport,
@@ -183,7 +172,7 @@ static void send_probe(struct nudge *n, uint32_t saddr, uint16_t sport,
 	uint8_t pkt[NUDGE_PROBE_LEN];
 
 	nudge_build_probe(pkt, saddr, sport, daddr, dport, seq, ack);
-	if (send_to(n->raw_fd, pkt, sizeof(pkt), daddr))
+	if (send_copies(n->raw_fd, pkt, sizeof(pkt), daddr, 1) != 1)
 		atomic_fetch_add(&n->probe_errors, 1);
 	else
 		atomic_fetch_add(&n->probes, 1);
@@ -224,7 +213,7 @@ static void *probe_thread(void *arg)
 	struct nudge *n = arg;
 	struct probe_run r = { .n = n };
 
-	clock_gettime(CLOCK_MONOTONIC, &r.start);
+	r.start_ns = sync_mono_ns();
 	n->b->ops->conns(n->b, probe_conn, &r);
 	atomic_store(&n->probed_at, ev_time());
 	atomic_store(&n->probing, false);
