@@ -54,6 +54,18 @@ struct real_slot {
 	struct xd_real val;
 };
 
+/*
+ * A walk of conn_table in batches of SWEEP_BATCH (one system call each,
+ * not two per entry), resumable: a hash map's batch token is a bucket
+ * index. Used by the sweeper (a budget per tick) and by conns().
+ */
+struct conn_batch {
+	__u32 token;
+	bool started;
+	struct xd_conn_key *keys;	/* SWEEP_BATCH */
+	struct xd_conn *vals;
+};
+
 struct xdp_backend {
 	struct backend base;
 	struct director_bpf *skel;
@@ -70,10 +82,7 @@ struct xdp_backend {
 	int ncpus;
 	/* sweeper position in conn_table (a hash map's batch token is a
 	 * bucket index) and reply_table; a batch's keys and values */
-	__u32 sweep_conn_batch;
-	bool sweep_conn_started;
-	struct xd_conn_key *sweep_keys;	/* SWEEP_BATCH */
-	struct xd_conn *sweep_vals;
+	struct conn_batch sweep_batch;
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
@@ -1031,33 +1040,79 @@ static uint64_t timeout_ns(int state)
 	return default_timeout_s[state] * NSEC_PER_SEC;
 }
 
+static int conn_batch_init(struct conn_batch *cb)
+{
+	if (cb->keys)
+		return 0;
+	cb->keys = calloc(SWEEP_BATCH, sizeof(*cb->keys));
+	cb->vals = calloc(SWEEP_BATCH, sizeof(*cb->vals));
+	if (cb->keys && cb->vals)
+		return 0;
+	free(cb->keys);
+	free(cb->vals);
+	cb->keys = NULL;
+	cb->vals = NULL;
+	return -ENOMEM;
+}
+
+static void conn_batch_free(struct conn_batch *cb)
+{
+	free(cb->keys);
+	free(cb->vals);
+}
+
+/* The next batch into cb->keys/vals: how many (0 to SWEEP_BATCH), and
+ * *end set once the table is done (the walk restarts next time), or a
+ * negative errno. */
+static int conn_batch_next(int fd, struct conn_batch *cb, bool *end)
+{
+	__u32 in = cb->token, out = 0, count = SWEEP_BATCH;
+	int rc;
+
+	rc = bpf_map_lookup_batch(fd, cb->started ? &in : NULL, &out,
+				  cb->keys, cb->vals, &count, NULL);
+	*end = rc == -ENOENT;
+	if (rc && rc != -ENOENT) {
+		cb->started = false;
+		return rc;
+	}
+	cb->started = !*end;
+	cb->token = out;
+	return count;
+}
+
+/* Its own walk: it may run on the sync's bulk thread beside the sweeper. */
 static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 {
 	struct xdp_backend *x = to_xdp(b);
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
-	struct xd_conn_key key, next;
 	uint64_t now = mono_coarse_ns();
-	void *prev = NULL;
+	struct conn_batch walk = { 0 };
+	bool end = false;
 	int rc = 0;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct backend_conn c = { .key = next };
+	if (conn_batch_init(&walk))
+		return -ENOMEM;
+	while (!end && !rc) {
+		int got = conn_batch_next(fd, &walk, &end);
 
-		if (bpf_map_lookup_elem(fd, &next, &c.conn) == 0 &&
-		    c.conn.state != XD_TCP_NONE) {
+		if (got < 0) {
+			rc = got;
+			break;
+		}
+		for (int i = 0; i < got && !rc; i++) {
+			struct backend_conn c = { .key = walk.keys[i],
+						  .conn = walk.vals[i] };
 			uint64_t deadline = c.conn.last_seen_ns +
 					    timeout_ns(c.conn.state);
 
-			if (deadline > now) {
-				c.expires_in_ms = (deadline - now) / 1000000;
-				rc = cb(&c, arg);
-				if (rc)
-					break;
-			}
+			if (c.conn.state == XD_TCP_NONE || deadline <= now)
+				continue;
+			c.expires_in_ms = (deadline - now) / 1000000;
+			rc = cb(&c, arg);
 		}
-		key = next;
-		prev = &key;
 	}
+	conn_batch_free(&walk);
 	return rc;
 }
 
@@ -1116,47 +1171,28 @@ static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
 }
 
 /*
- * Read in batches: under one new connection per request the table holds
- * tens of thousands of live entries, and a get_next_key and a lookup per
- * entry cost the daemon about a tenth of a CPU.
+ * Under one new connection per request the table holds tens of thousands
+ * of live entries; one entry at a time cost the daemon about a tenth of a
+ * CPU.
  */
 static void sweep_conns(struct xdp_backend *x, uint64_t now)
 {
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
 	int rfd = bpf_map__fd(x->skel->maps.reply_table);
+	struct conn_batch *cb = &x->sweep_batch;
+	bool end = false;
 
-	if (!x->sweep_keys) {
-		x->sweep_keys = calloc(SWEEP_BATCH, sizeof(*x->sweep_keys));
-		x->sweep_vals = calloc(SWEEP_BATCH, sizeof(*x->sweep_vals));
-		if (!x->sweep_keys || !x->sweep_vals) {
-			free(x->sweep_keys);
-			free(x->sweep_vals);
-			x->sweep_keys = NULL;
-			x->sweep_vals = NULL;
-			return;
-		}
-	}
-	for (int n = 0; n < SWEEP_BUDGET; n += SWEEP_BATCH) {
-		__u32 in = x->sweep_conn_batch, out = 0, count = SWEEP_BATCH;
-		int rc;
+	if (conn_batch_init(cb))
+		return;
+	for (int n = 0; n < SWEEP_BUDGET && !end; n += SWEEP_BATCH) {
+		int got = conn_batch_next(fd, cb, &end);
 
-		rc = bpf_map_lookup_batch(fd, x->sweep_conn_started ? &in : NULL,
-					  &out, x->sweep_keys, x->sweep_vals,
-					  &count, NULL);
-		if (rc && rc != -ENOENT) {
-			xd_warn("conn_table: batch lookup: %s", strerror(-rc));
-			x->sweep_conn_started = false;
+		if (got < 0) {
+			xd_warn("conn_table: batch lookup: %s", strerror(-got));
 			return;
 		}
-		for (__u32 i = 0; i < count; i++)
-			sweep_conn(x, fd, rfd, &x->sweep_keys[i],
-				   &x->sweep_vals[i], now);
-		if (rc == -ENOENT) {
-			x->sweep_conn_started = false;	/* wrapped */
-			return;
-		}
-		x->sweep_conn_batch = out;
-		x->sweep_conn_started = true;
+		for (int i = 0; i < got; i++)
+			sweep_conn(x, fd, rfd, &cb->keys[i], &cb->vals[i], now);
 	}
 }
 
@@ -1225,8 +1261,7 @@ static void xdp_close(struct backend *b, bool detach)
 		munmap(x->ring_mm,
 		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
 	director_bpf__destroy(x->skel);
-	free(x->sweep_keys);
-	free(x->sweep_vals);
+	conn_batch_free(&x->sweep_batch);
 	free(x->ra);
 	free(x->reals);
 	free(x);
