@@ -115,9 +115,62 @@ static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
 	return 0;
 }
 
-/* client -> VIP. Returns an xd_action, or XD_NOT_OURS. */
+/* A connection entry a packet may follow; anything else is replaced. */
+static __always_inline int conn_usable(const struct xd_conn *c,
+				       const struct pkt *p, __u64 now)
+{
+	/* A client reusing its port after a close starts a new flow. */
+	int reopen = p->proto == IPPROTO_TCP && is_new_flow_syn(p) &&
+		     (c->state == XD_TCP_CLOSE || c->state == XD_TCP_TIME_WAIT);
+
+	return c->state != XD_TCP_NONE && !reopen && !conn_expired(c, now);
+}
+
+/* client -> real on a live connection. */
+static __always_inline int forward_established(void *ctx, const int tc,
+					       struct pkt *p, __u32 ifindex,
+					       const struct xd_conn_key *ck,
+					       struct xd_conn *c, __u64 now,
+					       struct nat_result *res)
+{
+	__u32 id = c->real_id;
+	struct xd_real *real = bpf_map_lookup_elem(&reals, &id);
+	int act;
+
+	/* The real left the service (or the service went, and its slot may
+	 * serve another now): the flow ends here, as it would when IPVS
+	 * drops a destination. */
+	if (!real || !(real->flags & XD_REAL_F_IN_USE) ||
+	    real->addr != c->raddr || real->port != c->rport ||
+	    real->vip != ck->daddr || real->vport != ck->dport ||
+	    real->proto != ck->proto) {
+		res->reason = XD_DROP_REAL_GONE;
+		count_svc_drop(c->svc_id);
+		return XD_ACT_DROP;
+	}
+	conn_touch(ck, c, p, 1, now);
+	conn_peer_ack(ck, c, p, 1);
+	count_svc_real(c->svc_id, id, p->len, 0, 0);
+	act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport, ifindex,
+			    &c->nh_fwd, now, res);
+	if (res->reason == 0)
+		res->reason = XD_FWD_ESTABLISHED;
+	return act;
+}
+
+/*
+ * client -> VIP. Returns an xd_action, or XD_NOT_OURS.
+ *
+ * On an interface that only faces clients (sides == SIDE_EXT) nearly
+ * every packet is a VIP's, and most of those belong to a live connection:
+ * the connection is looked up first, as IPVS does, and the service only
+ * when there is none, which saves a hash lookup per packet. Where replies
+ * arrive too (SIDE_INT), the service comes first, so that a reply costs
+ * one failed lookup and not two.
+ */
 static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
-					 __u32 ifindex, struct nat_result *res)
+					 __u32 ifindex, const int sides,
+					 struct nat_result *res)
 {
 	struct xd_svc_key sk = {
 		.vip = p->iph->daddr,
@@ -132,14 +185,25 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		.proto = p->proto,
 	};
 	struct xd_nexthop nh = {};
+	struct xd_conn *c = NULL;
 	struct xd_real *real;
 	struct xd_svc *svc;
-	struct xd_conn *c;
+	__u64 now = coarse_now();
 	__u8 state;
 	__u32 id;
-	__u64 now;
 	int act;
 
+	if (sides == SIDE_EXT) {
+		c = bpf_map_lookup_elem(&conn_table, &ck);
+		if (c && conn_usable(c, p, now)) {
+			if (for_other_host(ctx, tc, p, ifindex)) {
+				res->reason = XD_PASS_OTHERHOST;
+				return XD_ACT_PASS;
+			}
+			return forward_established(ctx, tc, p, ifindex, &ck, c,
+						   now, res);
+		}
+	}
 	svc = bpf_map_lookup_elem(&services, &sk);
 	if (!svc)
 		return XD_NOT_OURS;
@@ -147,36 +211,16 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		res->reason = XD_PASS_OTHERHOST;
 		return XD_ACT_PASS;
 	}
-
-	now = coarse_now();
-	c = bpf_map_lookup_elem(&conn_table, &ck);
-	if (c) {
-		int reopen = p->proto == IPPROTO_TCP && is_new_flow_syn(p) &&
-			     (c->state == XD_TCP_CLOSE ||
-			      c->state == XD_TCP_TIME_WAIT);
-
-		if (c->state == XD_TCP_NONE || reopen || conn_expired(c, now)) {
-			/* Dead entry: uncount it once; it is replaced below. */
-			real_conns_move(c->real_id, c->state, XD_TCP_NONE);
-			c->state = XD_TCP_NONE;
-		} else {
-			id = c->real_id;
-			real = bpf_map_lookup_elem(&reals, &id);
-			if (!real || !(real->flags & XD_REAL_F_IN_USE) ||
-			    real->addr != c->raddr || real->port != c->rport) {
-				res->reason = XD_DROP_REAL_GONE;
-				count_svc_drop(svc->id);
-				return XD_ACT_DROP;
-			}
-			conn_touch(&ck, c, p, 1, now);
-			conn_peer_ack(&ck, c, p, 1);
-			count_svc_real(c->svc_id, id, p->len, 0, 0);
-			act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport,
-					    ifindex, &c->nh_fwd, now, res);
-			if (res->reason == 0)
-				res->reason = XD_FWD_ESTABLISHED;
-			return act;
-		}
+	if (sides != SIDE_EXT) {
+		c = bpf_map_lookup_elem(&conn_table, &ck);
+		if (c && conn_usable(c, p, now))
+			return forward_established(ctx, tc, p, ifindex, &ck, c,
+						   now, res);
+	}
+	if (c && c->state != XD_TCP_NONE) {
+		/* Dead entry: uncount it once; it is replaced below. */
+		real_conns_move(c->real_id, c->state, XD_TCP_NONE);
+		c->state = XD_TCP_NONE;
 	}
 
 	/* Fallback on the director itself: the local stack owns every new
@@ -354,7 +398,7 @@ static __always_inline int director(void *ctx, const int tc, struct pkt *p,
 		return XD_ACT_PASS;
 	}
 	if (sides & SIDE_EXT)
-		act = handle_to_vip(ctx, tc, p, ifindex, res);
+		act = handle_to_vip(ctx, tc, p, ifindex, sides, res);
 	if (act == XD_NOT_OURS && (sides & SIDE_INT))
 		act = handle_from_real(ctx, tc, p, ifindex, res);
 	if (act == XD_NOT_OURS) {

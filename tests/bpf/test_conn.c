@@ -49,6 +49,14 @@ static void real_sends(struct tcase *t, const char *real, uint16_t cport,
 	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
 }
 
+static uint32_t conn_real_id(struct tcase *t, uint16_t sport)
+{
+	struct xd_conn c;
+
+	assert_true(conn_get(t, CLIENT, sport, 80, IPPROTO_TCP, &c));
+	return c.real_id;
+}
+
 static int conn_state(struct tcase *t, uint16_t sport)
 {
 	struct xd_conn c;
@@ -359,6 +367,41 @@ static void removed_real_drops_established(void **state)
 	run_spec(t, SIDE_EXT, &in, &r);
 	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
 	client_sends(t, 40001, F_SYN, false, REAL2, XD_FWD_NEW);
+}
+
+/*
+ * The service goes while a flow is established: its next packet is
+ * dropped as IPVS drops a removed destination's, on the client-facing
+ * program (which finds the connection before the service) as on the one
+ * that serves both sides. Then a service on another port takes over REAL1
+ * (the datapath may reuse the real's slot): the old flow must not follow
+ * the slot to the new service.
+ */
+static void removed_service_drops_established(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real r1[] = { REAL(REAL1, 8080, 1) };
+	struct lb_service other = {
+		.vip = ip4(VIP), .port = htons(81), .proto = IPPROTO_TCP,
+		.reals = r1, .nreals = 1,
+	};
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
+	struct run r;
+
+	snprintf(other.sched, sizeof(other.sched), "rr");
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	case_apply(t, NULL, 0);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
+	case_apply(t, &other, 1);
+	assert_int_equal(real_id_of(t, REAL1, 8080),
+			 conn_real_id(t, 40000));
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
+	run_spec(t, SIDE_BOTH, &in, &r);
+	/* no service on port 80 any more: not a VIP's packet to that side */
+	expect_result(t, &r, V_PASS, XD_PASS_NOT_OURS, &in);
 }
 
 /* Every real at weight 0: a SYN has nowhere to go -> DROP, no real, and
@@ -723,6 +766,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),
 	DP_CASES(removed_real_drops_established),
+	DP_CASES(removed_service_drops_established),
 	DP_CASES(all_reals_quiescent_rr),
 	DP_CASES(all_reals_quiescent_wlc),
 	DP_CASES(service_without_reals),
