@@ -186,11 +186,12 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	};
 	struct xd_nexthop nh = {};
 	struct xd_conn *c = NULL;
+	struct xd_real_nh *rn;
 	struct xd_real *real;
 	struct xd_svc *svc;
 	__u64 now = coarse_now();
+	__u32 id, stamp;
 	__u8 state;
-	__u32 id;
 	int act;
 
 	if (sides == SIDE_EXT) {
@@ -250,9 +251,18 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		return XD_ACT_DROP;
 	}
 	/* Routed first, so the entry is written once with its next hop; it
-	 * is written whatever the route said, as the flow was scheduled. */
+	 * is written whatever the route said, as the flow was scheduled.
+	 * The real's last next hop on this CPU saves the route lookup. */
+	rn = bpf_map_lookup_elem(&real_nh, &id);
+	if (rn && rn->addr == real->addr)
+		nh = rn->nh;
+	stamp = nh.stamp;
 	act = nat_and_route(ctx, tc, p, NAT_DST, real->addr, real->port, ifindex,
 			    &nh, now, res);
+	if (rn && nh.stamp != stamp) {
+		rn->nh = nh;
+		rn->addr = real->addr;
+	}
 	if (new_conn(p, svc, &ck, id, real, state, now, &nh)) {
 		res->reason = XD_DROP_CONN_FULL;
 		count_svc_drop(svc->id);

@@ -143,6 +143,14 @@ struct {
 
 /* The coarse clock as last read on this CPU, and the tick it was read in:
  * bpf_jiffies64() is inlined, the clock helper is a call (clock.h). */
+/* A cache, rebuilt from routes: not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XD_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct xd_real_nh);
+} real_nh SEC(".maps");
+
 struct xd_clock {
 	__u64 jiffies;
 	__u64 ns;

@@ -151,6 +151,19 @@ struct xd_nexthop {
 
 #define XD_NH_TTL_MS	1000
 
+/*
+ * The next hop towards a real server, per CPU and real slot: a new
+ * connection to a real takes it from here instead of a route lookup of
+ * its own (one bpf_fib_lookup() is ~120 ns, most of a new flow's cost
+ * after the table insert). addr says whom it was looked up for: a slot
+ * given to another real does not inherit it.
+ */
+struct xd_real_nh {
+	struct xd_nexthop nh;
+	__be32 addr;
+	__u32 pad;		/* per-CPU values are 8-byte multiples */
+};
+
 struct xd_conn {
 	__be32 raddr;		/* real server */
 	__be16 rport;

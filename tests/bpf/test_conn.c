@@ -281,6 +281,85 @@ static void entry_stamped_ahead_is_fresh(void **state)
 	assert_int_equal(c.last_seen_ns, ahead);
 }
 
+/* Every CPU's cached next hop of real slot id: set from *v, or read. */
+static void real_nh_set(struct tcase *t, uint32_t id, const struct xd_real_nh *v)
+{
+	struct xd_real_nh *all = calloc(env.ncpus, sizeof(*all));
+
+	assert_non_null(all);
+	for (int i = 0; i < env.ncpus; i++)
+		all[i] = *v;
+	assert_int_equal(bpf_map_update_elem(case_map_fd(t, "real_nh"), &id,
+					     all, BPF_ANY), 0);
+	free(all);
+}
+
+/* The one CPU's entry that names addr (the test ran on one CPU). */
+static bool real_nh_find(struct tcase *t, uint32_t id, uint32_t addr,
+			 struct xd_real_nh *out)
+{
+	struct xd_real_nh *all = calloc(env.ncpus, sizeof(*all));
+	bool found = false;
+
+	assert_non_null(all);
+	assert_int_equal(bpf_map_lookup_elem(case_map_fd(t, "real_nh"), &id,
+					     all), 0);
+	for (int i = 0; i < env.ncpus && !found; i++)
+		if (all[i].addr == addr && all[i].nh.ifindex) {
+			*out = all[i];
+			found = true;
+		}
+	free(all);
+	return found;
+}
+
+/*
+ * A new connection takes its real's next hop from the last new
+ * connection's (real_nh) instead of a route lookup of its own, while it
+ * is fresh and was found for the same address. A sentinel MAC put in the
+ * cache shows which was used.
+ */
+static void new_flow_reuses_real_next_hop(void **state)
+{
+	static const uint8_t sentinel[6] = { 0x02, 0xee, 0, 0, 0, 0x11 };
+	struct tcase *t = *state;
+	struct lb_real r1[] = { REAL(REAL1, 8080, 1) };
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40001, 80, F_SYN);
+	struct pkt_spec exp = fwd_to_real(&in, REAL1, 8080);
+	uint32_t id;
+	struct xd_real_nh v;
+	struct timespec now;
+	struct run r;
+
+	case_apply_tcp80(t, "rr", r1, 1);
+	id = real_id_of(t, REAL1, 8080);
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_NEW);
+	assert_true(real_nh_find(t, id, ip4(REAL1), &v));
+	assert_memory_equal(v.nh.dmac, neigh_mac(REAL1), 6);
+
+	/* fresh, for REAL1: used as it is */
+	memcpy(v.nh.dmac, sentinel, 6);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	v.nh.stamp = (uint32_t)((now.tv_sec * 1000000000ull + now.tv_nsec) >> 20) | 1;
+	real_nh_set(t, id, &v);
+	memcpy(exp.dmac, sentinel, 6);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_NEW, &exp);
+
+	/* looked up for another address: ignored, and replaced */
+	v.addr = ip4(REAL2);
+	real_nh_set(t, id, &v);
+	client_sends(t, 40002, F_SYN, false, REAL1, XD_FWD_NEW);
+	assert_true(real_nh_find(t, id, ip4(REAL1), &v));
+	assert_memory_equal(v.nh.dmac, neigh_mac(REAL1), 6);
+
+	/* stale (older than XD_NH_TTL_MS): looked up again */
+	memcpy(v.nh.dmac, sentinel, 6);
+	v.nh.stamp -= 2 * XD_NH_TTL_MS;
+	real_nh_set(t, id, &v);
+	client_sends(t, 40003, F_SYN, false, REAL1, XD_FWD_NEW);
+}
+
 /* The daemon's sweeper (backend maintain) removes entries idle past their
  * timeout (and grace) and uncounts them, and leaves live ones alone. */
 static void sweeper_removes_dead_entries(void **state)
@@ -762,6 +841,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(syn_on_close_reschedules),
 	DP_CASES(expired_entry_uncounted),
 	DP_CASES(entry_stamped_ahead_is_fresh),
+	DP_CASES(new_flow_reuses_real_next_hop),
 	DP_CASES(sweeper_removes_dead_entries),
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),
