@@ -71,6 +71,7 @@ struct bench {
 	uint8_t ext_mac[ETH_ALEN], int_mac[ETH_ALEN];
 	int prog_ext, prog_int, prog_both;
 	int conn_fd, reply_fd, reasons_fd, real_conns_fd, services_fd, reals_fd;
+	int min_fd;		/* min_conns of the stateful minimum */
 	unsigned int repeat, rounds;
 	int ncpus;
 	double wrap_ns;		/* the wrapper's own cost, subtracted */
@@ -281,6 +282,8 @@ static int clear_conns(struct bench *B)
 	if (!rc)
 		rc = clear_map(B->reply_fd, sizeof(struct xd_reply_key),
 			       sizeof(struct xd_reply));
+	if (!rc && B->min_fd > 0)
+		rc = clear_map(B->min_fd, 16, 8);
 	for (uint32_t id = 0; id < 256 && !rc; id++)
 		rc = bpf_map_update_elem(B->real_conns_fd, &id, &zero, BPF_ANY);
 	if (rc)
@@ -709,6 +712,7 @@ int main(int argc, char **argv)
 	uint8_t pkt_floor[DP_COST_PKT_LEN], syn[NSCHED][DP_COST_PKT_LEN];
 	uint8_t ack[DP_COST_PKT_LEN], reply[DP_COST_PKT_LEN];
 	uint8_t other[DP_COST_PKT_LEN], flow_ack[DP_COST_PKT_LEN];
+	uint8_t flow_syn[DP_COST_PKT_LEN];
 
 	snprintf(bpffs, sizeof(bpffs), "/sys/fs/bpf/xdbench-dpcost-%d", getpid());
 	while ((opt = getopt(argc, argv, "n:r:c:b:o:S:k:C:h")) != -1) {
@@ -780,12 +784,14 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	B.sk = dp_cost_bpf__open_and_load();
-	if (!B.sk) {
+	B.sk = dp_cost_bpf__open();
+	if (!B.sk || bpf_map__set_max_entries(B.sk->maps.min_conns, conn_max) ||
+	    dp_cost_bpf__load(B.sk)) {
 		fprintf(stderr, "dp_cost: load dp_cost.bpf.o: %s\n",
 			strerror(errno));
 		goto out;
 	}
+	B.min_fd = bpf_map__fd(B.sk->maps.min_conns);
 
 	printf("Per-packet cost, BPF_PROG_TEST_RUN: %u runs x %u rounds, "
 	       "median, CPU %d\n", B.repeat, B.rounds, cpu);
@@ -794,6 +800,7 @@ int main(int argc, char **argv)
 	tcp_pkt(&B, other, CLIENT, 40001, "192.168.10.2", 22, ACK, false);
 	/* flows vary from the 100.64/10 template in wrap */
 	tcp_pkt(&B, flow_ack, "100.64.0.0", 10000, VIP, 80, ACK, false);
+	tcp_pkt(&B, flow_syn, "100.64.0.0", 10000, VIP, 80, SYN, false);
 	{
 		struct dcase floor_c = {
 			.name = "floor_swap_macs_xdp_tx",
@@ -893,6 +900,39 @@ int main(int argc, char **argv)
 		};
 
 		inet_pton(AF_INET, REAL1, &B.sk->bss->fib_dst);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			report(&B, &cases[i], measure(&B, &cases[i]));
+	}
+	/* What any stateful NAT pays here: the floor's work plus one table
+	 * lookup or insert and the DNAT rewrite (dp_cost.bpf.c). */
+	{
+		const struct dcase cases[] = {
+			{ .name = "stateful_minimum_established",
+			  .label = "stateful minimum: LRU lookup + DNAT, XDP_TX",
+			  .prog_fd = bpf_program__fd(B.sk->progs.min_est),
+			  .pkt = ack, .ifindex = B.ext_if, .want_ret = XDP_TX,
+			  .want_reason = -1 },
+			{ .name = "stateful_minimum_new_flow",
+			  .label = "stateful minimum: LRU insert + DNAT, XDP_TX",
+			  .prog_fd = bpf_program__fd(B.sk->progs.min_new),
+			  .mode = DP_COST_NEW_FLOW, .pkt = flow_syn,
+			  .ifindex = B.ext_if, .want_ret = XDP_TX,
+			  .want_reason = -1, .fresh_tables = true },
+		};
+		struct { uint8_t k[16]; uint8_t v[8]; } e = { 0 };
+
+		/* the established case's flow: CLIENT:40000 -> VIP:80 */
+		memcpy(e.k, ack + 14 + 12, 8);		/* saddr, daddr */
+		memcpy(e.k + 8, ack + 14 + 20, 4);	/* sport, dport */
+		e.k[12] = IPPROTO_TCP;
+		memcpy(e.v, &B.sk->bss->fib_dst, 4);
+		e.v[4] = 8080 >> 8;
+		e.v[5] = 8080 & 0xff;
+		if (bpf_map_update_elem(B.min_fd, e.k, e.v, BPF_ANY)) {
+			fprintf(stderr, "dp_cost: min_conns: %s\n",
+				strerror(errno));
+			B.failures++;
+		}
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			report(&B, &cases[i], measure(&B, &cases[i]));
 	}
