@@ -333,8 +333,11 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 					    struct pkt *p, __u32 ifindex,
 					    struct nat_result *res)
 {
+	struct xd_dst_nh *dn = NULL;
 	struct xd_conn_key ck;
+	__u32 slot, stamp;
 	struct xd_conn *c;
+	__be32 client = 0;
 	__u64 now;
 	int act;
 
@@ -355,8 +358,25 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 	conn_touch(&ck, c, p, 0, now);
 	conn_peer_ack(&ck, c, p, 0);
 	count_svc_real(c->svc_id, c->real_id, p->len, 1, 0);
+	/* A connection's first reply: the next hop the last connection to
+	 * this client found saves the route lookup. */
+	if (!c->nh_rev.ifindex) {
+		client = p->iph->daddr;
+		slot = (client * 2654435761u) >> (32 - XD_DST_NH_BITS);
+		dn = bpf_map_lookup_elem(&dst_nh, &slot);
+		if (dn && dn->daddr == client && dn->saddr == ck.daddr &&
+		    dn->iif == ifindex)
+			c->nh_rev = dn->nh;
+	}
+	stamp = c->nh_rev.stamp;
 	act = nat_and_route(ctx, tc, p, NAT_SRC, ck.daddr, ck.dport, ifindex,
 			    &c->nh_rev, now, res);
+	if (dn && c->nh_rev.stamp != stamp) {
+		dn->nh = c->nh_rev;
+		dn->daddr = client;
+		dn->saddr = ck.daddr;
+		dn->iif = ifindex;
+	}
 	if (res->reason == 0)
 		res->reason = XD_FWD_REPLY;
 	return act;

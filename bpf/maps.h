@@ -151,6 +151,14 @@ struct {
 	__type(value, struct xd_real_nh);
 } real_nh SEC(".maps");
 
+/* A cache, rebuilt from routes: not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1u << XD_DST_NH_BITS);
+	__type(key, __u32);
+	__type(value, struct xd_dst_nh);
+} dst_nh SEC(".maps");
+
 struct xd_clock {
 	__u64 jiffies;
 	__u64 ns;

@@ -164,6 +164,23 @@ struct xd_real_nh {
 	__u32 pad;		/* per-CPU values are 8-byte multiples */
 };
 
+/*
+ * The same for the other direction: the next hop towards a client, per
+ * CPU, in a slot chosen by the client's address (direct-mapped: another
+ * client may take the slot). The first reply of a connection takes it
+ * when it was found for the same client, source (the VIP: routing may
+ * depend on it) and ingress interface.
+ */
+struct xd_dst_nh {
+	struct xd_nexthop nh;
+	__be32 daddr;
+	__be32 saddr;
+	__u32 iif;
+	__u32 pad;
+};
+
+#define XD_DST_NH_BITS	12	/* 4096 slots per CPU */
+
 struct xd_conn {
 	__be32 raddr;		/* real server */
 	__be16 rport;

@@ -360,6 +360,60 @@ static void new_flow_reuses_real_next_hop(void **state)
 	client_sends(t, 40003, F_SYN, false, REAL1, XD_FWD_NEW);
 }
 
+/*
+ * The reply direction's counterpart: a connection's first reply takes the
+ * next hop towards its client from dst_nh (a per-CPU slot chosen by the
+ * client's address), when it was found for the same client, VIP and
+ * ingress interface.
+ */
+static void first_reply_reuses_client_next_hop(void **state)
+{
+	static const uint8_t sentinel[6] = { 0x02, 0xee, 0, 0, 0, 0x10 };
+	struct tcase *t = *state;
+	uint32_t slot = (uint32_t)(ip4(CLIENT) * 2654435761u) >>
+			(32 - XD_DST_NH_BITS);
+	int fd;
+	struct xd_dst_nh *all = calloc(env.ncpus, sizeof(*all)), v = { 0 };
+	struct pkt_spec in = tcp_from_real(REAL1, 8080, CLIENT, 40001,
+					   F_SYN | F_ACK);
+	struct pkt_spec exp = fwd_to_client(&in, 80);
+	struct timespec now;
+	struct run r;
+
+	assert_non_null(all);
+	case_apply_tcp80(t, "rr", (struct lb_real[]){ REAL(REAL1, 8080, 1) }, 1);
+	fd = case_map_fd(t, "dst_nh");
+	client_sends(t, 40000, F_SYN, false, REAL1, XD_FWD_NEW);
+	real_sends(t, REAL1, 40000, F_SYN | F_ACK);
+	assert_int_equal(bpf_map_lookup_elem(fd, &slot, all), 0);
+	for (int i = 0; i < env.ncpus; i++)
+		if (all[i].daddr == ip4(CLIENT))
+			v = all[i];
+	assert_int_equal(v.saddr, ip4(VIP));
+	assert_memory_equal(v.nh.dmac, neigh_mac(CLIENT), 6);
+
+	/* fresh, same client, VIP and interface: used */
+	memcpy(v.nh.dmac, sentinel, 6);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	v.nh.stamp = (uint32_t)((now.tv_sec * 1000000000ull + now.tv_nsec) >> 20) | 1;
+	for (int i = 0; i < env.ncpus; i++)
+		all[i] = v;
+	assert_int_equal(bpf_map_update_elem(fd, &slot, all, BPF_ANY), 0);
+	client_sends(t, 40001, F_SYN, false, REAL1, XD_FWD_NEW);
+	memcpy(exp.dmac, sentinel, 6);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+
+	/* found for another source address: looked up afresh */
+	v.saddr = ip4(REAL2);
+	for (int i = 0; i < env.ncpus; i++)
+		all[i] = v;
+	assert_int_equal(bpf_map_update_elem(fd, &slot, all, BPF_ANY), 0);
+	client_sends(t, 40002, F_SYN, false, REAL1, XD_FWD_NEW);
+	real_sends(t, REAL1, 40002, F_SYN | F_ACK);
+	free(all);
+}
+
 /* The daemon's sweeper (backend maintain) removes entries idle past their
  * timeout (and grace) and uncounts them, and leaves live ones alone. */
 static void sweeper_removes_dead_entries(void **state)
@@ -842,6 +896,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(expired_entry_uncounted),
 	DP_CASES(entry_stamped_ahead_is_fresh),
 	DP_CASES(new_flow_reuses_real_next_hop),
+	DP_CASES(first_reply_reuses_client_next_hop),
 	DP_CASES(sweeper_removes_dead_entries),
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),

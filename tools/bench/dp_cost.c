@@ -816,32 +816,51 @@ int main(int argc, char **argv)
 			.direct = true, .pkt = pkt_floor, .ifindex = B.ext_if,
 			.want_ret = XDP_PASS, .want_reason = -1, .always = true,
 		};
-		double ns, loop_ns;
+		double ns = -1, loop_ns;
 
-		B.floor_ns = measure(&B, &floor_c);
-		loop_ns = measure(&B, &null_c);
-		if (B.floor_ns <= 0 || loop_ns <= 0)
-			goto out;
-		/* The wrapper's own cost: wrapped empty program - empty. */
-		null_c.name = "wrapper_overhead";
-		null_c.direct = false;
-		B.wrap_ns = loop_ns;
-		ns = measure(&B, &null_c);
-		if (ns < 0)
-			goto out;
-		B.wrap_ns = ns;
+		/* The subtraction is only as good as the method check: on a
+		 * shared machine one of the four runs may catch a noisy
+		 * moment; then all four are measured again (3 tries). */
+		for (int attempt = 0; attempt < 3; attempt++) {
+			floor_c.name = "floor_swap_macs_xdp_tx";
+			floor_c.direct = true;
+			null_c.name = "empty_program";
+			null_c.direct = true;
+			B.wrap_ns = 0;
+			B.floor_ns = measure(&B, &floor_c);
+			loop_ns = measure(&B, &null_c);
+			if (B.floor_ns <= 0 || loop_ns <= 0)
+				goto out;
+			/* The wrapper's own cost: wrapped empty program - empty. */
+			null_c.name = "wrapper_overhead";
+			null_c.direct = false;
+			B.wrap_ns = loop_ns;
+			ns = measure(&B, &null_c);
+			if (ns < 0)
+				goto out;
+			B.wrap_ns = ns;
+			/* The floor through the wrapper must match the direct run. */
+			floor_c.name = "floor_via_wrapper";
+			floor_c.direct = false;
+			ns = measure(&B, &floor_c);
+			if (ns < 0)
+				goto out;
+			if (ns > 0.9 * B.floor_ns && ns < 1.1 * B.floor_ns)
+				break;
+			printf("  (method check off by %+.0f%%: measuring the "
+			       "baselines again)\n",
+			       (ns / B.floor_ns - 1) * 100);
+		}
 		bench_csv_row("pkt_cost", "floor_swap_macs_xdp_tx",
 			      "ratio_to_floor", 1, "x");
 		printf("  %-44s %7.1f ns  %5.2fx floor  XDP_TX\n",
-		       floor_c.label, B.floor_ns, 1.0);
+		       "floor: swap MACs, XDP_TX", B.floor_ns, 1.0);
+		null_c.label = "empty program (XDP_PASS): test-run loop";
+		null_c.name = "empty_program";
 		report(&B, &null_c, loop_ns);
 		printf("  %-44s %7.1f ns  (subtracted below)\n",
 		       "wrapper: restore packet + tail call", B.wrap_ns);
-		/* The floor through the wrapper must match the direct run. */
-		floor_c.name = "floor_via_wrapper";
 		floor_c.label = "floor via the wrapper (method check)";
-		floor_c.direct = false;
-		ns = measure(&B, &floor_c);
 		report(&B, &floor_c, ns);
 	}
 
