@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include <bpf/bpf.h>
@@ -412,6 +413,22 @@ static void first_reply_reuses_client_next_hop(void **state)
 	client_sends(t, 40002, F_SYN, false, REAL1, XD_FWD_NEW);
 	real_sends(t, REAL1, 40002, F_SYN | F_ACK);
 	free(all);
+}
+
+/* A datapath that fails to load (here: a zero-sized connection table)
+ * leaves no pin directories behind it. */
+static void failed_open_leaves_no_pins(void **state)
+{
+	char dir[300], err[256];
+	struct backend *b = NULL;
+	struct backend_opts o = { .bpffs = dir, .mode = DP_XDP,
+				  .conn_max = 0, .no_attach = true };
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/failed-open", env.bpffs);
+	assert_int_not_equal(xdp_backend_open(&o, &b, err, sizeof(err)), 0);
+	assert_null(b);
+	assert_int_equal(access(dir, F_OK), -1);
 }
 
 /* The daemon's sweeper (backend maintain) removes entries idle past their
@@ -897,6 +914,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(entry_stamped_ahead_is_fresh),
 	DP_CASES(new_flow_reuses_real_next_hop),
 	DP_CASES(first_reply_reuses_client_next_hop),
+	cmocka_unit_test(failed_open_leaves_no_pins),
 	DP_CASES(sweeper_removes_dead_entries),
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),

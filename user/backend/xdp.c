@@ -255,6 +255,10 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 	return 0;
 fail:
 	xdp_ops.close(&x->base, false);
+	/* A failed load unpins what it pinned; the directories it made go
+	 * too, unless another instance's pins are in them (rmdir refuses). */
+	rmdir(maps_dir);
+	rmdir(opts->bpffs);
 	return rc;
 }
 
