@@ -13,10 +13,10 @@
 #            BPF_F_TEST_XDP_LIVE_FRAMES generator (build/tools/bench/livegen)
 #   control  the control-plane benchmarks of the other parts, if built
 #
-#   sh tools/bench/run.sh                  everything (about 10 minutes)
+#   sh tools/bench/run.sh                  everything (about 11 minutes)
 #   BENCH_SECTIONS="pkt live" sh tools/bench/run.sh
 #   BENCH_QUICK=1 sh tools/bench/run.sh    shorter runs, for a smoke test
-#   BENCH_CPU=1 BENCH_E2E_SECS=4 BENCH_E2E_PASSES=3   pinned CPU; e2e run
+#   BENCH_CPU=1 BENCH_E2E_SECS=4 BENCH_E2E_PASSES=5   pinned CPU; e2e run
 #                                          length and passes (median)
 #   BENCH_E2E_PEERS="floor xdp tc"         e2e peers to run (default: all);
 #                                          per run, client retransmits and
@@ -47,7 +47,7 @@ else
 	LIVE_PKTS=2000000
 	CHECK_SECS=10
 	E2E_SECS=${BENCH_E2E_SECS:-4}
-	E2E_PASSES=${BENCH_E2E_PASSES:-3}
+	E2E_PASSES=${BENCH_E2E_PASSES:-5}
 fi
 [ "$(nproc)" -gt "$CPU" ] || CPU=0
 
@@ -417,17 +417,45 @@ e2e_table() {
 	done
 }
 
+# pass_ratios X P M: "median min max" of X/P over the passes, each pass's
+# X against the same pass's P (minutes apart, not a quarter of an hour),
+# or nothing when either is missing.
+pass_ratios() {
+	awk -F, -v x="$1" -v p="$2" -v m="$3" '
+		$3 == m && $2 == x { a[++na] = $4 }
+		$3 == m && $2 == p { b[++nb] = $4 }
+		END {
+			n = na < nb ? na : nb
+			for (i = 1; i <= n; i++) if (b[i] > 0) r[++k] = a[i] / b[i]
+			if (!k) exit
+			for (i = 2; i <= k; i++)	# insertion sort, k is small
+				for (j = i; j > 1 && r[j - 1] > r[j]; j--) {
+					t = r[j]; r[j] = r[j - 1]; r[j - 1] = t
+				}
+			med = k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2
+			printf "%.2f %.2f %.2f\n", med, r[1], r[k]
+		}' "$OUT/e2e_raw.csv"
+}
+
 e2e_ratios() {
-	local m x p
+	local m x p line v
 	say ""
-	say "  xdirector / peer (higher is better for req/s and Gbit/s):"
+	say "  xdirector / peer, median over the passes of each pass's ratio"
+	say "  (lowest-highest pass), higher is better for req/s and Gbit/s:"
 	for m in rps_keepalive rps_close gbps_P1 gbps_P4; do
 		for x in xdp tc; do
 			line="    $x $m:"
 			for p in floor nft haproxy; do
-				r=$(ratio "$(get e2e $x $m)" "$(get e2e $p $m)")
-				line="$line  /$p $r"
-				[ "$r" = n/a ] || row e2e "${x}_vs_$p" "$m" "$r" x
+				v=$(pass_ratios "$x" "$p" "$m")
+				if [ -z "$v" ]; then
+					line="$line  /$p n/a"
+					continue
+				fi
+				set -- $v
+				line="$line  /$p $1 ($2-$3)"
+				row e2e "${x}_vs_$p" "$m" "$1" x
+				row e2e "${x}_vs_$p" "${m}_lowest_pass" "$2" x
+				row e2e "${x}_vs_$p" "${m}_highest_pass" "$3" x
 			done
 			say "$line"
 		done
