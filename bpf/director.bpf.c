@@ -137,15 +137,26 @@ static __always_inline int forward_established(void *ctx, const int tc,
 	struct xd_real *real = bpf_map_lookup_elem(&reals, &id);
 	int act;
 
-	/* The real left the service (or the service went, and its slot may
-	 * serve another now): the flow ends here, as it would when IPVS
-	 * drops a destination. */
+	/* The real left the service (its slot may serve another service
+	 * now): the flow ends here, as it would when IPVS drops a
+	 * destination. If the service went too, the packet is no VIP's any
+	 * more: to the kernel, as when there is no entry (a rare path, so
+	 * the service is looked up only here). */
 	if (!real || !(real->flags & XD_REAL_F_IN_USE) ||
 	    real->addr != c->raddr || real->port != c->rport ||
 	    real->vip != ck->daddr || real->vport != ck->dport ||
 	    real->proto != ck->proto) {
+		struct xd_svc_key sk = {
+			.vip = ck->daddr,
+			.port = ck->dport,
+			.proto = ck->proto,
+		};
+		struct xd_svc *svc = bpf_map_lookup_elem(&services, &sk);
+
+		if (!svc)
+			return XD_NOT_OURS;
 		res->reason = XD_DROP_REAL_GONE;
-		count_svc_drop(c->svc_id);
+		count_svc_drop(svc->id);
 		return XD_ACT_DROP;
 	}
 	conn_touch(ck, c, p, 1, now);
@@ -254,7 +265,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	 * is written whatever the route said, as the flow was scheduled.
 	 * The real's last next hop on this CPU saves the route lookup. */
 	rn = bpf_map_lookup_elem(&real_nh, &id);
-	if (rn && rn->addr == real->addr)
+	if (rn && rn->addr == real->addr && rn->iif == ifindex)
 		nh = rn->nh;
 	stamp = nh.stamp;
 	act = nat_and_route(ctx, tc, p, NAT_DST, real->addr, real->port, ifindex,
@@ -262,6 +273,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	if (rn && nh.stamp != stamp) {
 		rn->nh = nh;
 		rn->addr = real->addr;
+		rn->iif = ifindex;
 	}
 	if (new_conn(p, svc, &ck, id, real, state, now, &nh)) {
 		res->reason = XD_DROP_CONN_FULL;

@@ -141,8 +141,6 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } if_macs SEC(".maps");
 
-/* The coarse clock as last read on this CPU, and the tick it was read in:
- * bpf_jiffies64() is inlined, the clock helper is a call (clock.h). */
 /* A cache, rebuilt from routes: not pinned. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -159,6 +157,8 @@ struct {
 	__type(value, struct xd_dst_nh);
 } dst_nh SEC(".maps");
 
+/* The coarse clock as last read on this CPU, and the tick it was read in:
+ * bpf_jiffies64() is inlined, the clock helper is a call (clock.h). */
 struct xd_clock {
 	__u64 jiffies;
 	__u64 ns;

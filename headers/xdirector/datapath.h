@@ -155,13 +155,14 @@ struct xd_nexthop {
  * The next hop towards a real server, per CPU and real slot: a new
  * connection to a real takes it from here instead of a route lookup of
  * its own (one bpf_fib_lookup() is ~120 ns, most of a new flow's cost
- * after the table insert). addr says whom it was looked up for: a slot
- * given to another real does not inherit it.
+ * after the table insert), as IPVS caches a route per destination. addr
+ * and iif say what it was looked up for: a slot given to another real,
+ * or a packet from another interface, does not inherit it.
  */
 struct xd_real_nh {
 	struct xd_nexthop nh;
 	__be32 addr;
-	__u32 pad;		/* per-CPU values are 8-byte multiples */
+	__u32 iif;		/* ingress ifindex of the lookup */
 };
 
 /*

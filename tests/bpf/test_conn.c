@@ -9,6 +9,7 @@
  * whole against the expected rewrite.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -354,11 +355,19 @@ static void new_flow_reuses_real_next_hop(void **state)
 	assert_true(real_nh_find(t, id, ip4(REAL1), &v));
 	assert_memory_equal(v.nh.dmac, neigh_mac(REAL1), 6);
 
+	/* found for a packet from another interface: ignored */
+	memcpy(v.nh.dmac, sentinel, 6);
+	v.iif = env.int_ifindex;
+	real_nh_set(t, id, &v);
+	client_sends(t, 40003, F_SYN, false, REAL1, XD_FWD_NEW);
+	assert_true(real_nh_find(t, id, ip4(REAL1), &v));
+	assert_int_equal(v.iif, env.ext_ifindex);
+
 	/* stale (older than XD_NH_TTL_MS): looked up again */
 	memcpy(v.nh.dmac, sentinel, 6);
 	v.nh.stamp -= 2 * XD_NH_TTL_MS;
 	real_nh_set(t, id, &v);
-	client_sends(t, 40003, F_SYN, false, REAL1, XD_FWD_NEW);
+	client_sends(t, 40004, F_SYN, false, REAL1, XD_FWD_NEW);
 }
 
 /*
@@ -405,18 +414,26 @@ static void first_reply_reuses_client_next_hop(void **state)
 	run_spec(t, SIDE_INT, &in, &r);
 	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
 
-	/* found for another source address: looked up afresh */
+	/* found for another source address, or for packets from another
+	 * interface: looked up afresh */
 	v.saddr = ip4(REAL2);
 	for (int i = 0; i < env.ncpus; i++)
 		all[i] = v;
 	assert_int_equal(bpf_map_update_elem(fd, &slot, all, BPF_ANY), 0);
 	client_sends(t, 40002, F_SYN, false, REAL1, XD_FWD_NEW);
 	real_sends(t, REAL1, 40002, F_SYN | F_ACK);
+	v.saddr = ip4(VIP);
+	v.iif = env.ext_ifindex;
+	for (int i = 0; i < env.ncpus; i++)
+		all[i] = v;
+	assert_int_equal(bpf_map_update_elem(fd, &slot, all, BPF_ANY), 0);
+	client_sends(t, 40003, F_SYN, false, REAL1, XD_FWD_NEW);
+	real_sends(t, REAL1, 40003, F_SYN | F_ACK);
 	free(all);
 }
 
 /* A datapath that fails to load (here: a zero-sized connection table)
- * leaves no pin directories behind it. */
+ * leaves behind no pin directory it made. */
 static void failed_open_leaves_no_pins(void **state)
 {
 	char dir[300], err[256];
@@ -429,6 +446,11 @@ static void failed_open_leaves_no_pins(void **state)
 	assert_int_not_equal(xdp_backend_open(&o, &b, err, sizeof(err)), 0);
 	assert_null(b);
 	assert_int_equal(access(dir, F_OK), -1);
+	/* one the operator made beforehand stays */
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_not_equal(xdp_backend_open(&o, &b, err, sizeof(err)), 0);
+	assert_int_equal(access(dir, F_OK), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* The daemon's sweeper (backend maintain) removes entries idle past their
@@ -520,38 +542,45 @@ static void removed_real_drops_established(void **state)
 }
 
 /*
- * The service goes while a flow is established: its next packet is
- * dropped as IPVS drops a removed destination's, on the client-facing
- * program (which finds the connection before the service) as on the one
- * that serves both sides. Then a service on another port takes over REAL1
- * (the datapath may reuse the real's slot): the old flow must not follow
- * the slot to the new service.
+ * The service goes while a flow is established: its packets are no VIP's
+ * any more and go to the kernel, on the client-facing program (which
+ * finds the connection before the service) as on the one serving both
+ * sides. Then port 80 comes back with REAL2 only while a service on port
+ * 81 takes REAL1 in the old flow's real slot: the flow must not follow
+ * the slot to the other service; its real is gone (REAL_GONE), as when a
+ * real leaves a service that stays.
  */
 static void removed_service_drops_established(void **state)
 {
 	struct tcase *t = *state;
 	struct lb_real r1[] = { REAL(REAL1, 8080, 1) };
-	struct lb_service other = {
-		.vip = ip4(VIP), .port = htons(81), .proto = IPPROTO_TCP,
-		.reals = r1, .nreals = 1,
+	struct lb_real r2[] = { REAL(REAL2, 8080, 1) };
+	struct lb_service svcs[] = {
+		{ .vip = ip4(VIP), .port = htons(81), .proto = IPPROTO_TCP,
+		  .reals = r1, .nreals = 1 },
+		{ .vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
+		  .reals = r2, .nreals = 1 },
 	};
 	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
 	struct run r;
 
-	snprintf(other.sched, sizeof(other.sched), "rr");
+	snprintf(svcs[0].sched, sizeof(svcs[0].sched), "rr");
+	snprintf(svcs[1].sched, sizeof(svcs[1].sched), "rr");
 	rr_two_reals(t);
 	establish(t, 40000, REAL1);
 	case_apply(t, NULL, 0);
 	run_spec(t, SIDE_EXT, &in, &r);
-	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
-	case_apply(t, &other, 1);
+	expect_result(t, &r, V_PASS, XD_PASS_NOT_OURS, &in);
+	run_spec(t, SIDE_BOTH, &in, &r);
+	expect_result(t, &r, V_PASS, XD_PASS_NOT_OURS, &in);
+
+	case_apply(t, svcs, 2);
 	assert_int_equal(real_id_of(t, REAL1, 8080),
 			 conn_real_id(t, 40000));
 	run_spec(t, SIDE_EXT, &in, &r);
 	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
 	run_spec(t, SIDE_BOTH, &in, &r);
-	/* no service on port 80 any more: not a VIP's packet to that side */
-	expect_result(t, &r, V_PASS, XD_PASS_NOT_OURS, &in);
+	expect_result(t, &r, V_DROP, XD_DROP_REAL_GONE, &in);
 }
 
 /* Every real at weight 0: a SYN has nowhere to go -> DROP, no real, and

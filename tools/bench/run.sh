@@ -207,11 +207,11 @@ peer_down() {
 	esac
 }
 
-# raw PEER METRIC VALUE UNIT: one pass's e2e figure; the CSV gets the
-# median over the passes (e2e_aggregate).
+# raw PEER METRIC VALUE UNIT: one pass's e2e figure, with the pass; the
+# CSV gets the median over the passes (e2e_aggregate).
 raw() {
 	[ -n "$3" ] || return 0
-	echo "e2e,$1,$2,$3,$4" >>"$OUT/e2e_raw.csv"
+	echo "e2e,$1,$2,$3,$4,$pass" >>"$OUT/e2e_raw.csv"
 }
 
 e2e_aggregate() {
@@ -419,14 +419,14 @@ e2e_table() {
 
 # pass_ratios X P M: "median min max" of X/P over the passes, each pass's
 # X against the same pass's P (minutes apart, not a quarter of an hour),
-# or nothing when either is missing.
+# over the passes that have both; nothing when there are none.
 pass_ratios() {
 	awk -F, -v x="$1" -v p="$2" -v m="$3" '
-		$3 == m && $2 == x { a[++na] = $4 }
-		$3 == m && $2 == p { b[++nb] = $4 }
+		$3 == m && $2 == x { a[$6] = $4 }
+		$3 == m && $2 == p { b[$6] = $4 }
 		END {
-			n = na < nb ? na : nb
-			for (i = 1; i <= n; i++) if (b[i] > 0) r[++k] = a[i] / b[i]
+			# only the passes both have figures for
+			for (i in a) if ((i in b) && b[i] > 0) r[++k] = a[i] / b[i]
 			if (!k) exit
 			for (i = 2; i <= k; i++)	# insertion sort, k is small
 				for (j = i; j > 1 && r[j - 1] > r[j]; j--) {

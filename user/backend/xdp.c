@@ -180,6 +180,7 @@ static int restore_state(struct xdp_backend *x)
 int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		     char *err, size_t errlen)
 {
+	bool made_dir = false, made_maps_dir = false;
 	char maps_dir[300];
 	struct xdp_backend *x;
 	int rc;
@@ -200,6 +201,8 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		rc = -ENOMEM;
 		goto fail;
 	}
+	made_dir = access(x->bpffs, F_OK) != 0;
+	made_maps_dir = access(maps_dir, F_OK) != 0;
 	rc = mkdir_p(maps_dir, 0700);
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot create pin directory: %s "
@@ -255,10 +258,12 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 	return 0;
 fail:
 	xdp_ops.close(&x->base, false);
-	/* A failed load unpins what it pinned; the directories it made go
-	 * too, unless another instance's pins are in them (rmdir refuses). */
-	rmdir(maps_dir);
-	rmdir(opts->bpffs);
+	/* A failed load unpins what it pinned; the directories this call
+	 * made go too (rmdir refuses any that something was put in since). */
+	if (made_maps_dir)
+		rmdir(maps_dir);
+	if (made_dir)
+		rmdir(opts->bpffs);
 	return rc;
 }
 
