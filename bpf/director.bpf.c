@@ -26,6 +26,7 @@
 #include "parse.h"
 #include "clock.h"
 #include "conn.h"
+#include "flow_cache.h"
 #include "sched.h"
 #include "nat.h"
 #include "stats.h"
@@ -131,6 +132,7 @@ static __always_inline int forward_established(void *ctx, const int tc,
 					       struct pkt *p, __u32 ifindex,
 					       const struct xd_conn_key *ck,
 					       struct xd_conn *c, __u64 now,
+					       const struct flow_hint *fh,
 					       struct nat_result *res)
 {
 	__u32 id = c->real_id;
@@ -164,8 +166,11 @@ static __always_inline int forward_established(void *ctx, const int tc,
 	count_svc_real(c->svc_id, id, p->len, 0, 0);
 	act = nat_and_route(ctx, tc, p, NAT_DST, c->raddr, c->rport, ifindex,
 			    &c->nh_fwd, now, res);
-	if (res->reason == 0)
+	if (res->reason == 0) {
+		flow_fill(fh, p, ifindex, c, XD_FLOW_TO_REAL, c->raddr,
+			  c->rport, &c->nh_fwd);
 		res->reason = XD_FWD_ESTABLISHED;
+	}
 	return act;
 }
 
@@ -181,6 +186,7 @@ static __always_inline int forward_established(void *ctx, const int tc,
  */
 static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 					 __u32 ifindex, const int sides,
+					 const struct flow_hint *fh,
 					 struct nat_result *res)
 {
 	struct xd_svc_key sk = {
@@ -213,7 +219,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 				return XD_ACT_PASS;
 			}
 			return forward_established(ctx, tc, p, ifindex, &ck, c,
-						   now, res);
+						   now, fh, res);
 		}
 	}
 	svc = bpf_map_lookup_elem(&services, &sk);
@@ -227,12 +233,15 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 		c = bpf_map_lookup_elem(&conn_table, &ck);
 		if (c && conn_usable(c, p, now))
 			return forward_established(ctx, tc, p, ifindex, &ck, c,
-						   now, res);
+						   now, fh, res);
 	}
 	if (c && c->state != XD_TCP_NONE) {
-		/* Dead entry: uncount it once; it is replaced below. */
+		/* Dead entry: uncount it once; it is replaced below. A CPU
+		 * may still cache the flow it was (a port reopened within
+		 * the tick): every cache forgets. */
 		real_conns_move(c->real_id, c->state, XD_TCP_NONE);
 		c->state = XD_TCP_NONE;
+		flow_cache_flush();
 	}
 
 	/* Fallback on the director itself: the local stack owns every new
@@ -343,6 +352,7 @@ static __always_inline int find_reply_conn(const struct pkt *p,
 /* real -> client. Returns an xd_action, or XD_NOT_OURS. */
 static __always_inline int handle_from_real(void *ctx, const int tc,
 					    struct pkt *p, __u32 ifindex,
+					    const struct flow_hint *fh,
 					    struct nat_result *res)
 {
 	struct xd_dst_nh *dn = NULL;
@@ -389,8 +399,32 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 		dn->saddr = ck.daddr;
 		dn->iif = ifindex;
 	}
-	if (res->reason == 0)
+	if (res->reason == 0) {
+		flow_fill(fh, p, ifindex, c, XD_FLOW_FROM_REAL, ck.daddr,
+			  ck.dport, &c->nh_rev);
 		res->reason = XD_FWD_REPLY;
+	}
+	return act;
+}
+
+/* A packet of a flow the cache holds: as the slow path would forward it. */
+static __always_inline int forward_cached(void *ctx, const int tc,
+					  struct pkt *p, __u32 ifindex,
+					  struct xd_flow *f,
+					  struct nat_result *res)
+{
+	int to_real = f->dir == XD_FLOW_TO_REAL;
+	int act;
+
+	if (for_other_host(ctx, tc, p, ifindex)) {
+		res->reason = XD_PASS_OTHERHOST;
+		return XD_ACT_PASS;
+	}
+	count_svc_real(f->svc_id, f->real_id, p->len, !to_real, 0);
+	act = nat_and_route(ctx, tc, p, to_real ? NAT_DST : NAT_SRC, f->addr,
+			    f->port, ifindex, &f->nh, coarse_now(), res);
+	if (res->reason == 0)
+		res->reason = to_real ? XD_FWD_ESTABLISHED : XD_FWD_REPLY;
 	return act;
 }
 
@@ -404,7 +438,9 @@ static __always_inline int director(void *ctx, const int tc, struct pkt *p,
 				    __u32 ifindex, const int sides,
 				    struct nat_result *res)
 {
+	struct flow_hint fh = {};
 	int act = XD_NOT_OURS;
+	struct xd_flow *f;
 
 	switch (parse_packet(p)) {
 	case PARSE_OK:
@@ -439,10 +475,13 @@ static __always_inline int director(void *ctx, const int tc, struct pkt *p,
 		res->reason = XD_PASS_ICMP;
 		return XD_ACT_PASS;
 	}
+	f = flow_find(p, ifindex, &fh);
+	if (f)
+		return forward_cached(ctx, tc, p, ifindex, f, res);
 	if (sides & SIDE_EXT)
-		act = handle_to_vip(ctx, tc, p, ifindex, sides, res);
+		act = handle_to_vip(ctx, tc, p, ifindex, sides, &fh, res);
 	if (act == XD_NOT_OURS && (sides & SIDE_INT))
-		act = handle_from_real(ctx, tc, p, ifindex, res);
+		act = handle_from_real(ctx, tc, p, ifindex, &fh, res);
 	if (act == XD_NOT_OURS) {
 		res->reason = XD_PASS_NOT_OURS;
 		return XD_ACT_PASS;

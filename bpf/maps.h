@@ -157,6 +157,24 @@ struct {
 	__type(value, struct xd_dst_nh);
 } dst_nh SEC(".maps");
 
+/* A cache of live flows (datapath.h, struct xd_flow): not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1u << XD_FLOW_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct xd_flow);
+} flow_cache SEC(".maps");
+
+/* Moved by whoever changes what a cached flow would be forwarded by;
+ * mmapped by the daemon, which moves it without a system call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} flow_epoch SEC(".maps");
+
 /* The coarse clock as last read on this CPU, and the tick it was read in:
  * bpf_jiffies64() is inlined, the clock helper is a call (clock.h). */
 struct xd_clock {

@@ -182,6 +182,46 @@ struct xd_dst_nh {
 
 #define XD_DST_NH_BITS	12	/* 4096 slots per CPU */
 
+/*
+ * The flow cache: per CPU, direct-mapped by the packet's own addresses,
+ * ports and ingress interface, what the last packet of a live flow was
+ * rewritten to and sent by. A later packet of the flow with no SYN, FIN
+ * or RST is forwarded from it without reading conn_table (one hash
+ * lookup, most of an established packet's cost). An entry serves only in
+ * the clock tick it was written in (jiffies, 1-10 ms), so every live flow
+ * still passes through conn_table once a tick (timeouts, LRU reference,
+ * state), and only while flow_epoch holds the value it was written
+ * under: whoever changes what a cached flow would be forwarded by (the
+ * daemon's every write to services, reals or conn_table; a SYN that
+ * reopens a closed connection) moves the epoch and so empties every
+ * CPU's cache at once.
+ */
+struct xd_flow {
+	__be32 saddr;		/* the packet as it arrives */
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 dir;		/* enum xd_flow_dir; 0: empty */
+	__u16 pad;
+	__u32 iif;
+	__u32 epoch;		/* flow_epoch when written */
+	__u64 tick;		/* jiffies when written */
+	__be32 addr;		/* rewritten to: the real (DNAT) or VIP (SNAT) */
+	__be16 port;
+	__u16 pad2;
+	__u32 svc_id;
+	__u32 real_id;
+	struct xd_nexthop nh;
+};
+
+enum xd_flow_dir {
+	XD_FLOW_TO_REAL = 1,	/* client -> VIP, destination rewritten */
+	XD_FLOW_FROM_REAL = 2,	/* real -> client, source rewritten */
+};
+
+#define XD_FLOW_CACHE_BITS	12	/* 4096 slots per CPU */
+
 struct xd_conn {
 	__be32 raddr;		/* real server */
 	__be16 rport;

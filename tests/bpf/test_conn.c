@@ -276,6 +276,7 @@ static void entry_stamped_ahead_is_fresh(void **state)
 	ahead = now.tv_sec * 1000000000ull + now.tv_nsec + 8000000;
 	c.last_seen_ns = ahead;
 	assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+	xdp_backend_flow_cache_flush(t->b);	/* as the daemon's writes do */
 	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
 	real_sends(t, REAL1, 40000, F_ACK);
 	expect_counts(t, REAL1, 1, 0);
@@ -902,6 +903,142 @@ static void service_and_real_counters(void **state)
 	backend_snapshot_free(&s);
 }
 
+/* ---- the per-CPU flow cache (bpf/flow_cache.h) ---------------------- */
+
+/* Whether this CPU's cache holds the flow of packets from addr:port in
+ * direction dir (the tests run on one CPU; any CPU's entry will do). */
+static bool flow_cached(struct tcase *t, const char *addr, uint16_t port,
+			uint8_t dir)
+{
+	struct xd_flow *all = calloc(env.ncpus, sizeof(*all));
+	int fd = case_map_fd(t, "flow_cache");
+	bool found = false;
+
+	assert_non_null(all);
+	for (uint32_t slot = 0; slot < (1u << XD_FLOW_CACHE_BITS) && !found;
+	     slot++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &slot, all), 0);
+		for (int i = 0; i < env.ncpus; i++)
+			found |= all[i].dir == dir &&
+				 all[i].saddr == ip4(addr) &&
+				 all[i].sport == htons(port);
+	}
+	free(all);
+	return found;
+}
+
+static uint32_t flow_epoch_get(struct tcase *t)
+{
+	uint32_t zero = 0, v;
+
+	assert_int_equal(bpf_map_lookup_elem(case_map_fd(t, "flow_epoch"),
+					     &zero, &v), 0);
+	return v;
+}
+
+/*
+ * Packets of a live flow are forwarded from the cache once the slow path
+ * has filled it, each way, exactly as the slow path forwards them (whole
+ * frames compared) and counted alike; a FIN still reaches conn_table.
+ */
+static void cached_flow_forwarded_as_slow_path(void **state)
+{
+	struct tcase *t = *state;
+	struct backend_snapshot s;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	assert_true(flow_cached(t, CLIENT, 40000, XD_FLOW_TO_REAL));
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	real_sends(t, REAL1, 40000, F_ACK);
+	assert_true(flow_cached(t, REAL1, 8080, XD_FLOW_FROM_REAL));
+	real_sends(t, REAL1, 40000, F_ACK | F_PSH);
+	real_sends(t, REAL1, 40000, F_ACK | F_PSH);
+
+	assert_int_equal(t->b->ops->snapshot(t->b, &s), 0);
+	assert_int_equal(s.svcs[0].counters.pkts_in, 4);
+	assert_int_equal(s.svcs[0].counters.pkts_out, 4);
+	for (size_t i = 0; i < s.svcs[0].nreals; i++)
+		if (s.svcs[0].reals[i].real.addr == ip4(REAL1)) {
+			assert_int_equal(s.svcs[0].reals[i].counters.pkts_in, 4);
+			assert_int_equal(s.svcs[0].reals[i].counters.pkts_out, 4);
+		}
+	backend_snapshot_free(&s);
+
+	client_sends(t, 40000, F_FIN | F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+	assert_int_equal(conn_state(t, 40000), XD_TCP_FIN_WAIT);
+	expect_counts(t, REAL1, 0, 1);
+}
+
+/*
+ * The cache really serves: with the entry pointed at REAL2 behind the
+ * datapath's back, the flow keeps going to REAL1 from the cache (tried
+ * until fill and use fall in one clock tick) until the epoch moves, as
+ * every write of the daemon's moves it; then conn_table decides.
+ */
+static void cache_serves_until_epoch_moves(void **state)
+{
+	struct tcase *t = *state;
+	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
+	struct pkt_spec to1 = fwd_to_real(&in, REAL1, 8080);
+	struct pkt_spec to2 = fwd_to_real(&in, REAL2, 8080);
+	struct xd_conn_key k = {
+		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
+		.sport = htons(40000), .dport = htons(80),
+		.proto = IPPROTO_TCP,
+	};
+	uint8_t want1[PKT_MAX];
+	size_t want1_len = pkt_build(&to1, want1);
+	int fd, tries, hit = 0;
+	struct xd_conn c1, c2;
+	struct run r;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	fd = case_map_fd(t, "conn_table");
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c1), 0);
+	c2 = c1;
+	c2.raddr = ip4(REAL2);
+	c2.real_id = real_id_of(t, REAL2, 8080);
+	memset(&c2.nh_fwd, 0, sizeof(c2.nh_fwd));	/* REAL1's MAC */
+	for (tries = 0; tries < 50 && !hit; tries++) {
+		assert_int_equal(bpf_map_update_elem(fd, &k, &c1, BPF_EXIST), 0);
+		xdp_backend_flow_cache_flush(t->b);
+		client_sends(t, 40000, F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
+		assert_int_equal(bpf_map_update_elem(fd, &k, &c2, BPF_EXIST), 0);
+		run_spec(t, SIDE_EXT, &in, &r);
+		expect_reason(&r, XD_FWD_ESTABLISHED);
+		hit = r.len == want1_len && memcmp(r.out, want1, want1_len) == 0;
+	}
+	assert_true(hit);
+	xdp_backend_flow_cache_flush(t->b);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_ESTABLISHED, &to2);
+}
+
+/*
+ * A client that reopens its port after a reset starts a new flow (to
+ * REAL2, round robin): no CPU may go on sending the port's packets to
+ * REAL1 from its cache, so the datapath moves the epoch itself.
+ */
+static void reopened_port_empties_caches(void **state)
+{
+	struct tcase *t = *state;
+	uint32_t e0;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	assert_true(flow_cached(t, CLIENT, 40000, XD_FLOW_TO_REAL));
+	client_sends(t, 40000, F_RST, false, REAL1, XD_FWD_ESTABLISHED);
+	e0 = flow_epoch_get(t);
+	client_sends(t, 40000, F_SYN, false, REAL2, XD_FWD_NEW);
+	assert_int_equal(flow_epoch_get(t), e0 + 1);
+	client_sends(t, 40000, F_ACK, false, REAL2, XD_FWD_ESTABLISHED);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL2, XD_FWD_ESTABLISHED);
+}
+
 /* `bpftool map dump pinned .../maps/conn_table` prints the entries with
  * their field names (the maps carry BTF), so operators can read them. */
 static void conn_table_dump_readable(void **state)
@@ -959,6 +1096,9 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(sync_events_new_and_state),
 	DP_CASES(synced_entry_reports_first_pure_acks),
 	DP_CASES(service_and_real_counters),
+	DP_CASES(cached_flow_forwarded_as_slow_path),
+	DP_CASES(cache_serves_until_epoch_moves),
+	DP_CASES(reopened_port_empties_caches),
 	XDP_CASE(conn_table_dump_readable),
 };
 const size_t conn_cases_n = sizeof(conn_cases) / sizeof(conn_cases[0]);

@@ -115,5 +115,8 @@ void backend_snapshot_free(struct backend_snapshot *s);
  * name (as in bpf/director.bpf.c), or -ENOENT. */
 int xdp_backend_prog_fd(struct backend *b, const char *name);
 int xdp_backend_map_fd(struct backend *b, const char *name);
+/* For whoever writes the datapath's maps outside the backend (tests):
+ * the flow caches forget what they hold, as after the backend's own. */
+void xdp_backend_flow_cache_flush(struct backend *b);
 
 #endif

@@ -77,6 +77,7 @@ struct xdp_backend {
 	struct real_slot *reals;	/* XD_MAX_REALS */
 	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
 	uint64_t *ring_mm;		/* mmapped sched_ring */
+	uint32_t *epoch_mm;		/* mmapped flow_epoch */
 	struct backend_iface ifaces[XD_MAX_IFACES];
 	size_t nifaces;
 	int ncpus;
@@ -133,6 +134,23 @@ static void *map_mmap(struct bpf_map *map, size_t size)
 		       bpf_map__fd(map), 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Every CPU's flow cache forgets every flow (bpf/flow_cache.h): after any
+ * write to services, reals or conn_table, which the cached flows would
+ * not see otherwise until the next clock tick.
+ */
+static void flow_cache_flush(struct xdp_backend *x)
+{
+	if (x->epoch_mm)
+		__atomic_fetch_add(x->epoch_mm, 1, __ATOMIC_SEQ_CST);
+}
+
+void xdp_backend_flow_cache_flush(struct backend *b)
+{
+	if (b->ops == &xdp_ops)
+		flow_cache_flush(to_xdp(b));
 }
 
 /* Rebuild slot ownership from pinned maps left by an earlier daemon. */
@@ -242,7 +260,8 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 			       XD_MAX_REALS * sizeof(struct xd_real_conns));
 	x->ring_mm = map_mmap(x->skel->maps.sched_ring,
 			      (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
-	if (!x->conns_mm || !x->ring_mm) {
+	x->epoch_mm = map_mmap(x->skel->maps.flow_epoch, sizeof(uint32_t));
+	if (!x->conns_mm || !x->ring_mm || !x->epoch_mm) {
 		rc = -errno;
 		snprintf(err, errlen, "mmap datapath arrays: %s", strerror(-rc));
 		goto fail;
@@ -918,6 +937,7 @@ write_fail:
 	snprintf(err, errlen, "datapath map update failed midway: %s",
 		 strerror(-rc));
 out:
+	flow_cache_flush(x);
 	if (plan)
 		for (size_t i = 0; i < t->nsvcs; i++)
 			free(plan[i].real_ids);
@@ -1166,6 +1186,7 @@ static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
 		return;
 	if (bpf_map_delete_elem(fd, k))
 		return;
+	flow_cache_flush(x);
 	uncount(x, c);
 	x->swept++;
 	if (bpf_map_lookup_elem(rfd, &rk, &rv) || rv.vip != k->daddr ||
@@ -1269,6 +1290,8 @@ static void xdp_close(struct backend *b, bool detach)
 	if (x->ring_mm)
 		munmap(x->ring_mm,
 		       (size_t)XD_MAX_SERVICES * XD_RING_SIZE * sizeof(uint64_t));
+	if (x->epoch_mm)
+		munmap(x->epoch_mm, sizeof(uint32_t));
 	director_bpf__destroy(x->skel);
 	conn_batch_free(&x->sweep_batch);
 	free(x->ra);
@@ -1319,6 +1342,7 @@ static int xdp_install_conn(struct backend *b, const struct backend_sync_conn *s
 	if (bpf_map_lookup_elem(fd, &sc->key, &old) == 0)
 		uncount(x, &old);
 	rc = bpf_map_update_elem(fd, &sc->key, &c, BPF_ANY);
+	flow_cache_flush(x);
 	if (rc)
 		return rc;
 	if (c.state == XD_TCP_ESTABLISHED)
