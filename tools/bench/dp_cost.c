@@ -714,6 +714,9 @@ int main(int argc, char **argv)
 	uint8_t other[DP_COST_PKT_LEN], flow_ack[DP_COST_PKT_LEN];
 	uint8_t flow_syn[DP_COST_PKT_LEN];
 
+	/* Line by line, also into a pipe (run.sh tees it): a run that
+	 * stops early still shows how far it got. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(bpffs, sizeof(bpffs), "/sys/fs/bpf/xdbench-dpcost-%d", getpid());
 	while ((opt = getopt(argc, argv, "n:r:c:b:o:S:k:C:h")) != -1) {
 		switch (opt) {
@@ -820,8 +823,14 @@ int main(int argc, char **argv)
 
 		/* The subtraction is only as good as the method check: on a
 		 * shared machine one of the four runs may catch a noisy
-		 * moment; then all four are measured again (3 tries). */
+		 * moment; then all four are measured again (3 tries). Where
+		 * the floor is a few ns, 10% is below the noise: 1.5 ns is
+		 * allowed too. A difference that comes out negative is noise
+		 * as well, not a failed case. */
 		for (int attempt = 0; attempt < 3; attempt++) {
+			int failed = B.failures;
+			double tol;
+
 			floor_c.name = "floor_swap_macs_xdp_tx";
 			floor_c.direct = true;
 			null_c.name = "empty_program";
@@ -836,20 +845,21 @@ int main(int argc, char **argv)
 			null_c.direct = false;
 			B.wrap_ns = loop_ns;
 			ns = measure(&B, &null_c);
-			if (ns < 0)
+			if (B.failures != failed)
 				goto out;
-			B.wrap_ns = ns;
+			B.wrap_ns = ns > 0 ? ns : 0;
 			/* The floor through the wrapper must match the direct run. */
 			floor_c.name = "floor_via_wrapper";
 			floor_c.direct = false;
 			ns = measure(&B, &floor_c);
-			if (ns < 0)
+			if (B.failures != failed)
 				goto out;
-			if (ns > 0.9 * B.floor_ns && ns < 1.1 * B.floor_ns)
+			tol = 0.1 * B.floor_ns > 1.5 ? 0.1 * B.floor_ns : 1.5;
+			if (ns > B.floor_ns - tol && ns < B.floor_ns + tol)
 				break;
-			printf("  (method check off by %+.0f%%: measuring the "
-			       "baselines again)\n",
-			       (ns / B.floor_ns - 1) * 100);
+			printf("  (method check: the floor through the wrapper is "
+			       "%.1f ns, %.1f ns direct: measuring the baselines "
+			       "again)\n", ns, B.floor_ns);
 		}
 		bench_csv_row("pkt_cost", "floor_swap_macs_xdp_tx",
 			      "ratio_to_floor", 1, "x");
