@@ -13,7 +13,7 @@
 #            BPF_F_TEST_XDP_LIVE_FRAMES generator (build/tools/bench/livegen)
 #   control  the control-plane benchmarks of the other parts, if built
 #
-#   sh tools/bench/run.sh                  everything (about 11 minutes)
+#   sh tools/bench/run.sh                  everything (about 14 minutes)
 #   BENCH_SECTIONS="pkt live" sh tools/bench/run.sh
 #   BENCH_QUICK=1 sh tools/bench/run.sh    shorter runs, for a smoke test
 #   BENCH_CPU=1 BENCH_E2E_SECS=4 BENCH_E2E_PASSES=5   pinned CPU; e2e run
@@ -110,7 +110,16 @@ bench_pkt() {
 
 # --- 3. end-to-end --------------------------------------------------------
 
-E2E_PEERS=${BENCH_E2E_PEERS:-floor nft haproxy xdp tc}
+# The *1 peers are the same traffic with one real server behind the VIP
+# against plain routing to that real: the client's connections then meet
+# the same servers in the same pattern, and the difference is the
+# director alone. With two reals the floor cannot match it: it sends each
+# wrk to one real, the balancers spread every wrk over both, and on two
+# CPUs that pattern alone costs every balancer about a third of the
+# keep-alive requests/s (nftables as much as xdirector). xrouter1 is a
+# bare XDP router (tools/bench/xdp_router.bpf.c) on the director: what
+# native XDP on veth costs any program, NAT or not.
+E2E_PEERS=${BENCH_E2E_PEERS:-floor nft haproxy xdp tc floor1 xrouter1 xdp1 tc1}
 
 peer_label() {
 	case $1 in
@@ -119,6 +128,10 @@ peer_label() {
 	haproxy) echo "HAProxy TCP mode" ;;
 	xdp) echo "xdirector XDP" ;;
 	tc) echo "xdirector TC" ;;
+	floor1) echo "plain routing, real1 only" ;;
+	xrouter1) echo "bare XDP router, real1 only" ;;
+	xdp1) echo "xdirector XDP, real1 only" ;;
+	tc1) echo "xdirector TC, real1 only" ;;
 	esac
 }
 
@@ -166,14 +179,35 @@ EOF
 
 haproxy_down() { bg_stop haproxy; }
 
+xrouter_up() {
+	local i
+	for i in eth0 eth1; do
+		nsx dir1 ip link set dev $i xdpdrv obj \
+			"$XD_BUILD/bench/xdp_router.bpf.o" sec xdp || return 1
+	done
+}
+
+xrouter_down() {
+	local i
+	for i in eth0 eth1; do
+		nsx dir1 ip link set dev $i xdpdrv off 2>/dev/null
+	done
+	return 0
+}
+
+# director_up MODE [one]: xdirector in MODE (xdp, tc); "one" serves
+# port 80 from real1 alone.
 director_up() {
+	local real2="	real=10.0.0.12:80 masq 1"
+
+	[ "$2" = one ] && real2=
 	director_config dir1 <<EOF
 checktype=on
 quiescent=no
 cleanstop=yes
 virtual=$XD_VIP:80
 	real=10.0.0.11:80 masq 1
-	real=10.0.0.12:80 masq 1
+$real2
 	scheduler=rr
 	protocol=tcp
 virtual=$XD_VIP:5201
@@ -192,10 +226,12 @@ director_down() {
 
 peer_up() {
 	case $1 in
-	floor) return 0 ;;
+	floor|floor1) return 0 ;;
 	nft) nft_up ;;
 	haproxy) have haproxy && haproxy_up ;;
+	xrouter1) xrouter_up ;;
 	xdp|tc) director_up "$1" ;;
+	xdp1|tc1) director_up "${1%1}" one ;;
 	esac
 }
 
@@ -203,7 +239,8 @@ peer_down() {
 	case $1 in
 	nft) nft_down ;;
 	haproxy) haproxy_down ;;
-	xdp|tc) director_down ;;
+	xrouter1) xrouter_down ;;
+	xdp|tc|xdp1|tc1) director_down ;;
 	esac
 }
 
@@ -330,10 +367,14 @@ iperf_run() {
 e2e_measure() {
 	local peer=$1 host=$XD_VIP urls="http://$XD_VIP/ http://$XD_VIP/"
 	# Two wrk processes for every peer, so the client side is the same.
-	if [ "$peer" = floor ]; then
+	case $peer in
+	floor)
 		host=10.0.0.11
-		urls="http://10.0.0.11/ http://10.0.0.12/"
-	fi
+		urls="http://10.0.0.11/ http://10.0.0.12/" ;;
+	floor1|xrouter1)
+		host=10.0.0.11
+		urls="http://10.0.0.11/ http://10.0.0.11/" ;;
+	esac
 	if ! nsx client curl -sf --max-time 3 "http://$host/" >/dev/null; then
 		say "  $(peer_label "$peer"): no answer from http://$host/; skipped"
 		return 1
@@ -342,6 +383,7 @@ e2e_measure() {
 	wrk_run "$peer" keepalive $urls
 	# shellcheck disable=SC2086
 	wrk_run "$peer" close $urls
+	case $peer in *1) return 0 ;; esac	# throughput: the two-real runs
 	iperf_run "$peer" 1 "$host"
 	iperf_run "$peer" 4 "$host"
 }
@@ -444,14 +486,21 @@ pass_ratios() {
 }
 
 e2e_ratios() {
-	local m x p line v
+	local m x p line v peers
 	say ""
 	say "  xdirector / peer, median over the passes of each pass's ratio"
 	say "  (lowest-highest pass), higher is better for req/s and Gbit/s:"
 	for m in rps_keepalive rps_close gbps_P1 gbps_P4; do
-		for x in xdp tc; do
+		for x in xdp tc xrouter1 xdp1 tc1; do
 			line="    $x $m:"
-			for p in floor nft haproxy; do
+			peers="floor nft haproxy"
+			case $x in
+			xrouter1) peers=floor1 ;;
+			xdp1) peers="floor1 xrouter1" ;;
+			tc1) peers=floor1 ;;
+			esac
+			case $x$m in *1gbps*) continue ;; esac
+			for p in $peers; do
 				v=$(pass_ratios "$x" "$p" "$m")
 				if [ -z "$v" ]; then
 					line="$line  /$p n/a"
@@ -769,14 +818,19 @@ targets() {
 		"${s:-?}" "$(get pkt_cost stateful_minimum_new_flow ns_per_pkt)"
 	printf '  live XDP director    %8s ns  (target <= 100, >= 4x nftables: %s)\n' \
 		"${x:-?}" "$(get live xdirector_xdp_vs_nftables pps_per_core)"
-	printf '  e2e keep-alive req/s xdp/floor %s, /nft %s, /haproxy %s (target > 0.90, > 1, > 1)\n' \
-		"$(get e2e xdp_vs_floor rps_keepalive)" \
-		"$(get e2e xdp_vs_nft rps_keepalive)" \
-		"$(get e2e xdp_vs_haproxy rps_keepalive)"
-	printf '  e2e new conns/s      xdp/floor %s, /nft %s, /haproxy %s\n' \
-		"$(get e2e xdp_vs_floor rps_close)" \
-		"$(get e2e xdp_vs_nft rps_close)" \
-		"$(get e2e xdp_vs_haproxy rps_close)"
+	for m in keepalive close; do
+		printf '  e2e %-9s req/s xdp/nft %s, /haproxy %s; tc/nft %s, /haproxy %s (target > 1)\n' \
+			"$m" "$(get e2e xdp_vs_nft rps_$m)" \
+			"$(get e2e xdp_vs_haproxy rps_$m)" \
+			"$(get e2e tc_vs_nft rps_$m)" "$(get e2e tc_vs_haproxy rps_$m)"
+		printf '  e2e %-9s req/s, same traffic (real1 only): xdp/floor %s, tc/floor %s (target >= 0.90); xdp/bare XDP router %s, bare XDP router/floor %s; two reals, against a floor that cannot balance: xdp %s, tc %s, nft %s\n' \
+			"$m" "$(get e2e xdp1_vs_floor1 rps_$m)" \
+			"$(get e2e tc1_vs_floor1 rps_$m)" \
+			"$(get e2e xdp1_vs_xrouter1 rps_$m)" \
+			"$(get e2e xrouter1_vs_floor1 rps_$m)" \
+			"$(get e2e xdp_vs_floor rps_$m)" \
+			"$(get e2e tc_vs_floor rps_$m)" "$(pass_ratios nft floor rps_$m | cut -d' ' -f1)"
+	done
 }
 
 # --- main -----------------------------------------------------------------
