@@ -237,11 +237,12 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	}
 	if (c && c->state != XD_TCP_NONE) {
 		/* Dead entry: uncount it once; it is replaced below. A CPU
-		 * may still cache the flow it was (a port reopened within
-		 * the tick): every cache forgets. */
+		 * may still cache the flow it was, if it was live moments
+		 * ago (flow_may_be_cached): then every cache forgets. */
 		real_conns_move(c->real_id, c->state, XD_TCP_NONE);
 		c->state = XD_TCP_NONE;
-		flow_cache_flush();
+		if (flow_may_be_cached(c, now))
+			flow_cache_flush();
 	}
 
 	/* Fallback on the director itself: the local stack owns every new

@@ -10,6 +10,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "conn.h"
 
 /* Where the cache stands for this packet: looked up once, filled by the
  * slow path from what it decided. */
@@ -111,13 +112,33 @@ static __always_inline void flow_fill(const struct flow_hint *h,
 	f->nh = *nh;
 }
 
-/* Every CPU's cache forgets every flow. */
+/* Every CPU's cache forgets every flow. The fetching form of the add:
+ * it is a full barrier, so the entry's new state is visible first. */
 static __always_inline void flow_cache_flush(void)
 {
 	__u32 *epoch = flow_epoch_ptr();
 
 	if (epoch)
-		__sync_fetch_and_add(epoch, 1);
+		(void)__sync_fetch_and_add(epoch, 1);
+}
+
+/*
+ * Whether some CPU may still forward the flow of this conn_table entry
+ * from its cache. An entry is cached only by a packet that found it live
+ * in the current tick; that packet left last_seen at most XD_TOUCH_NS
+ * old, and a later state change stamped it afresh. An entry idle longer
+ * than that plus two ticks (another CPU's clock may be one behind) is in
+ * no cache: replacing it (a port reused seconds after its close, an
+ * expired flow) needs no flush, so clients reusing ports at a high rate
+ * do not keep emptying every cache.
+ */
+#define XD_FLOW_CACHE_SLACK_NS	(50 * 1000 * 1000)
+
+static __always_inline int flow_may_be_cached(const struct xd_conn *c,
+					      __u64 now)
+{
+	return (__s64)(now - c->last_seen_ns) <
+	       (__s64)(XD_TOUCH_NS + XD_FLOW_CACHE_SLACK_NS);
 }
 
 #endif

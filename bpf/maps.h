@@ -173,6 +173,8 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 	__uint(map_flags, BPF_F_MMAPABLE);
+	/* pinned: programs of a daemon being replaced see its moves too */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flow_epoch SEC(".maps");
 
 /* The coarse clock as last read on this CPU, and the tick it was read in:

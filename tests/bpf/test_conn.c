@@ -1039,6 +1039,106 @@ static void reopened_port_empties_caches(void **state)
 	client_sends(t, 40000, F_ACK | F_PSH, true, REAL2, XD_FWD_ESTABLISHED);
 }
 
+/*
+ * The reply direction alike: with the entry's next hop towards the client
+ * changed behind the datapath's back (a MAC no neighbour has), the real's
+ * packets keep the cached hop until the epoch moves.
+ */
+static void reply_cache_serves_until_epoch_moves(void **state)
+{
+	static const uint8_t odd_mac[6] = { 0x02, 0, 0, 0, 0xee, 0xee };
+	struct tcase *t = *state;
+	struct pkt_spec in = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_ACK);
+	struct xd_conn_key k = {
+		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
+		.sport = htons(40000), .dport = htons(80),
+		.proto = IPPROTO_TCP,
+	};
+	int fd, tries, hit = 0;
+	struct xd_conn c;
+	struct run r;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	fd = case_map_fd(t, "conn_table");
+	for (tries = 0; tries < 50 && !hit; tries++) {
+		xdp_backend_flow_cache_flush(t->b);
+		real_sends(t, REAL1, 40000, F_ACK);
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+		memcpy(c.nh_rev.dmac, odd_mac, sizeof(odd_mac));
+		assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+		run_spec(t, SIDE_INT, &in, &r);
+		expect_reason(&r, XD_FWD_REPLY);
+		hit = memcmp(r.out, mac_client, 6) == 0;
+	}
+	assert_true(hit);
+	xdp_backend_flow_cache_flush(t->b);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_reason(&r, XD_FWD_REPLY);
+	assert_memory_equal(r.out, odd_mac, 6);
+}
+
+/*
+ * An entry serves only in the clock tick it was written in: changed
+ * behind the datapath's back and without a flush, the flow follows
+ * conn_table again once the tick is over (HZ >= 100).
+ */
+static void cache_entry_lives_one_tick(void **state)
+{
+	struct tcase *t = *state;
+	struct timespec ms20 = { .tv_nsec = 20 * 1000 * 1000 };
+	struct xd_conn_key k = {
+		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
+		.sport = htons(40000), .dport = htons(80),
+		.proto = IPPROTO_TCP,
+	};
+	struct xd_conn c;
+	int fd;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
+	fd = case_map_fd(t, "conn_table");
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+	c.raddr = ip4(REAL2);
+	c.real_id = real_id_of(t, REAL2, 8080);
+	memset(&c.nh_fwd, 0, sizeof(c.nh_fwd));
+	assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+	nanosleep(&ms20, NULL);
+	client_sends(t, 40000, F_ACK | F_PSH, true, REAL2, XD_FWD_ESTABLISHED);
+}
+
+/*
+ * A port reused long after its connection closed cannot be in any cache
+ * (flow_may_be_cached): the new flow leaves the epoch, and so every other
+ * flow's cache entry, alone.
+ */
+static void late_reuse_keeps_caches(void **state)
+{
+	struct tcase *t = *state;
+	struct xd_conn_key k = {
+		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
+		.sport = htons(40000), .dport = htons(80),
+		.proto = IPPROTO_TCP,
+	};
+	struct xd_conn c;
+	uint32_t e0;
+	int fd;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	client_sends(t, 40000, F_RST, false, REAL1, XD_FWD_ESTABLISHED);
+	fd = case_map_fd(t, "conn_table");
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+	c.last_seen_ns -= 2000000000ull;	/* closed 2 s ago */
+	assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+	xdp_backend_flow_cache_flush(t->b);
+	e0 = flow_epoch_get(t);
+	client_sends(t, 40000, F_SYN, false, REAL2, XD_FWD_NEW);
+	assert_int_equal(flow_epoch_get(t), e0);
+	client_sends(t, 40000, F_ACK, false, REAL2, XD_FWD_ESTABLISHED);
+}
+
 /* `bpftool map dump pinned .../maps/conn_table` prints the entries with
  * their field names (the maps carry BTF), so operators can read them. */
 static void conn_table_dump_readable(void **state)
@@ -1099,6 +1199,9 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(cached_flow_forwarded_as_slow_path),
 	DP_CASES(cache_serves_until_epoch_moves),
 	DP_CASES(reopened_port_empties_caches),
+	DP_CASES(reply_cache_serves_until_epoch_moves),
+	DP_CASES(cache_entry_lives_one_tick),
+	DP_CASES(late_reuse_keeps_caches),
 	XDP_CASE(conn_table_dump_readable),
 };
 const size_t conn_cases_n = sizeof(conn_cases) / sizeof(conn_cases[0]);

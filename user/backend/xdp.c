@@ -1186,7 +1186,6 @@ static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
 		return;
 	if (bpf_map_delete_elem(fd, k))
 		return;
-	flow_cache_flush(x);
 	uncount(x, c);
 	x->swept++;
 	if (bpf_map_lookup_elem(rfd, &rk, &rv) || rv.vip != k->daddr ||
@@ -1212,6 +1211,8 @@ static void sweep_conns(struct xdp_backend *x, uint64_t now)
 	struct conn_batch *cb = &x->sweep_batch;
 	bool end = false;
 
+	uint64_t swept = x->swept;
+
 	if (conn_batch_init(cb))
 		return;
 	for (int n = 0; n < SWEEP_BUDGET && !end; n += SWEEP_BATCH) {
@@ -1219,11 +1220,15 @@ static void sweep_conns(struct xdp_backend *x, uint64_t now)
 
 		if (got < 0) {
 			xd_warn("conn_table: batch lookup: %s", strerror(-got));
-			return;
+			break;
 		}
 		for (int i = 0; i < got; i++)
 			sweep_conn(x, fd, rfd, &cb->keys[i], &cb->vals[i], now);
 	}
+	/* A deleted entry was idle past its timeout, so no cache should
+	 * hold it; one flush per pass makes sure at no cost. */
+	if (x->swept != swept)
+		flow_cache_flush(x);
 }
 
 /* Reply entries whose connection went away (replaced, or evicted). */
