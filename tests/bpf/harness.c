@@ -149,8 +149,8 @@ struct xd_real real_get(struct tcase *t, uint32_t id)
 	return r;
 }
 
-static struct xd_conn_key conn_key(const char *client, uint16_t sport,
-				   uint16_t vport, uint8_t proto)
+struct xd_conn_key conn_key(const char *client, uint16_t sport,
+			    uint16_t vport, uint8_t proto)
 {
 	return (struct xd_conn_key){
 		.saddr = ip4(client),

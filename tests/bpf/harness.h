@@ -115,6 +115,9 @@ struct xd_real_conns real_conns_get(struct tcase *t, uint32_t id);
 void real_conns_set(struct tcase *t, uint32_t id, int64_t active,
 		    int64_t inactive);
 struct xd_real real_get(struct tcase *t, uint32_t id);
+/* conn_table's key of client:sport -> VIP:vport. */
+struct xd_conn_key conn_key(const char *client, uint16_t sport,
+			    uint16_t vport, uint8_t proto);
 /* The connection client:sport -> VIP:vport; false if none. */
 bool conn_get(struct tcase *t, const char *client, uint16_t sport,
 	      uint16_t vport, uint8_t proto, struct xd_conn *out);

@@ -258,11 +258,7 @@ static void expired_entry_uncounted(void **state)
 static void entry_stamped_ahead_is_fresh(void **state)
 {
 	struct tcase *t = *state;
-	struct xd_conn_key k = {
-		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
-		.sport = htons(40000), .dport = htons(80),
-		.proto = IPPROTO_TCP,
-	};
+	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	struct timespec now;
 	struct xd_conn c;
 	uint64_t ahead;
@@ -983,11 +979,7 @@ static void cache_serves_until_epoch_moves(void **state)
 	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
 	struct pkt_spec to1 = fwd_to_real(&in, REAL1, 8080);
 	struct pkt_spec to2 = fwd_to_real(&in, REAL2, 8080);
-	struct xd_conn_key k = {
-		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
-		.sport = htons(40000), .dport = htons(80),
-		.proto = IPPROTO_TCP,
-	};
+	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	uint8_t want1[PKT_MAX];
 	size_t want1_len = pkt_build(&to1, want1);
 	int fd, tries, hit = 0;
@@ -1049,11 +1041,7 @@ static void reply_cache_serves_until_epoch_moves(void **state)
 	static const uint8_t odd_mac[6] = { 0x02, 0, 0, 0, 0xee, 0xee };
 	struct tcase *t = *state;
 	struct pkt_spec in = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_ACK);
-	struct xd_conn_key k = {
-		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
-		.sport = htons(40000), .dport = htons(80),
-		.proto = IPPROTO_TCP,
-	};
+	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	int fd, tries, hit = 0;
 	struct xd_conn c;
 	struct run r;
@@ -1087,11 +1075,7 @@ static void cache_entry_lives_one_tick(void **state)
 {
 	struct tcase *t = *state;
 	struct timespec ms20 = { .tv_nsec = 20 * 1000 * 1000 };
-	struct xd_conn_key k = {
-		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
-		.sport = htons(40000), .dport = htons(80),
-		.proto = IPPROTO_TCP,
-	};
+	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	struct xd_conn c;
 	int fd;
 
@@ -1116,11 +1100,7 @@ static void cache_entry_lives_one_tick(void **state)
 static void late_reuse_keeps_caches(void **state)
 {
 	struct tcase *t = *state;
-	struct xd_conn_key k = {
-		.saddr = ip4(CLIENT), .daddr = ip4(VIP),
-		.sport = htons(40000), .dport = htons(80),
-		.proto = IPPROTO_TCP,
-	};
+	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	struct xd_conn c;
 	uint32_t e0;
 	int fd;
