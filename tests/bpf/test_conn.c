@@ -1043,13 +1043,16 @@ static void reply_cache_serves_until_epoch_moves(void **state)
 	struct pkt_spec in = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_ACK);
 	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	int fd, tries, hit = 0;
-	struct xd_conn c;
+	struct xd_conn c0, c;
 	struct run r;
 
 	rr_two_reals(t);
 	establish(t, 40000, REAL1);
+	real_sends(t, REAL1, 40000, F_ACK);	/* the hop towards the client */
 	fd = case_map_fd(t, "conn_table");
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c0), 0);
 	for (tries = 0; tries < 50 && !hit; tries++) {
+		assert_int_equal(bpf_map_update_elem(fd, &k, &c0, BPF_EXIST), 0);
 		xdp_backend_flow_cache_flush(t->b);
 		real_sends(t, REAL1, 40000, F_ACK);
 		assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
