@@ -424,8 +424,13 @@ static __always_inline int forward_cached(void *ctx, const int tc,
 	count_svc_real(f->svc_id, f->real_id, p->len, !to_real, 0);
 	act = nat_and_route(ctx, tc, p, to_real ? NAT_DST : NAT_SRC, f->addr,
 			    f->port, ifindex, &f->nh, coarse_now(), res);
-	if (res->reason == 0)
+	if (res->reason == 0) {
+		struct xd_flow_cache_count *st = flow_stats();
+
+		if (st)
+			st->hits++;
 		res->reason = to_real ? XD_FWD_ESTABLISHED : XD_FWD_REPLY;
+	}
 	return act;
 }
 

@@ -84,6 +84,13 @@ static __always_inline struct xd_flow *flow_find(const struct pkt *p,
 /* What the slow path decided for a live flow, for its next packets. A
  * synced entry that still owes a peer-ACK report in this direction, and
  * one not ESTABLISHED (or UDP), keep to the slow path. */
+static __always_inline struct xd_flow_cache_count *flow_stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&flow_cache_stats, &zero);
+}
+
 static __always_inline void flow_fill(const struct flow_hint *h,
 				      const struct pkt *p, __u32 ifindex,
 				      const struct xd_conn *c, __u8 dir,
@@ -92,7 +99,10 @@ static __always_inline void flow_fill(const struct flow_hint *h,
 {
 	struct xd_flow *f = h->f;
 	__u8 ack = dir == XD_FLOW_TO_REAL ? XD_CONN_F_ACK_IN : XD_CONN_F_ACK_OUT;
+	struct xd_flow_cache_count *st = flow_stats();
 
+	if (st)
+		st->misses++;
 	if (!f || (c->state != XD_TCP_ESTABLISHED && c->state != XD_UDP) ||
 	    ((c->flags & XD_CONN_F_SYNCED) && !(c->flags & ack)))
 		return;
@@ -116,10 +126,13 @@ static __always_inline void flow_fill(const struct flow_hint *h,
  * it is a full barrier, so the entry's new state is visible first. */
 static __always_inline void flow_cache_flush(void)
 {
+	struct xd_flow_cache_count *st = flow_stats();
 	__u32 *epoch = flow_epoch_ptr();
 
 	if (epoch)
 		(void)__sync_fetch_and_add(epoch, 1);
+	if (st)
+		st->flushes++;
 }
 
 /*

@@ -165,6 +165,14 @@ struct {
 	__type(value, struct xd_flow);
 } flow_cache SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xd_flow_cache_count);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flow_cache_stats SEC(".maps");
+
 /* Moved by whoever changes what a cached flow would be forwarded by;
  * mmapped by the daemon, which moves it without a system call. */
 struct {

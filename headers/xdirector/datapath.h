@@ -222,6 +222,15 @@ enum xd_flow_dir {
 
 #define XD_FLOW_CACHE_BITS	12	/* 4096 slots per CPU */
 
+/* Per CPU: established and reply packets forwarded from the flow cache
+ * and through conn_table, and how often the datapath emptied every
+ * cache. */
+struct xd_flow_cache_count {
+	__u64 hits;
+	__u64 misses;
+	__u64 flushes;		/* a new flow replaced an entry maybe cached */
+};
+
 struct xd_conn {
 	__be32 raddr;		/* real server */
 	__be16 rport;

@@ -960,6 +960,11 @@ static void cached_flow_forwarded_as_slow_path(void **state)
 			assert_int_equal(s.svcs[0].reals[i].counters.pkts_in, 4);
 			assert_int_equal(s.svcs[0].reals[i].counters.pkts_out, 4);
 		}
+	/* Each of the 7 established and reply packets a hit or a miss; the
+	 * SYN-ACK, the ACK that established and the first reply filled the
+	 * cache, so missed (more miss where a clock tick went by). */
+	assert_int_equal(s.flow_hits + s.flow_misses, 7);
+	assert_true(s.flow_misses >= 3);
 	backend_snapshot_free(&s);
 
 	client_sends(t, 40000, F_FIN | F_ACK, false, REAL1, XD_FWD_ESTABLISHED);
@@ -982,6 +987,7 @@ static void cache_serves_until_epoch_moves(void **state)
 	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
 	uint8_t want1[PKT_MAX];
 	size_t want1_len = pkt_build(&to1, want1);
+	struct backend_snapshot s;
 	int fd, tries, hit = 0;
 	struct xd_conn c1, c2;
 	struct run r;
@@ -1004,6 +1010,9 @@ static void cache_serves_until_epoch_moves(void **state)
 		hit = r.len == want1_len && memcmp(r.out, want1, want1_len) == 0;
 	}
 	assert_true(hit);
+	assert_int_equal(t->b->ops->snapshot(t->b, &s), 0);
+	assert_true(s.flow_hits >= 1);	/* and counted as such */
+	backend_snapshot_free(&s);
 	xdp_backend_flow_cache_flush(t->b);
 	run_spec(t, SIDE_EXT, &in, &r);
 	expect_result(t, &r, V_FWD, XD_FWD_ESTABLISHED, &to2);
@@ -1017,6 +1026,8 @@ static void cache_serves_until_epoch_moves(void **state)
 static void reopened_port_empties_caches(void **state)
 {
 	struct tcase *t = *state;
+	struct backend_snapshot s;
+	uint64_t flushes;
 	uint32_t e0;
 
 	rr_two_reals(t);
@@ -1025,8 +1036,14 @@ static void reopened_port_empties_caches(void **state)
 	assert_true(flow_cached(t, CLIENT, 40000, XD_FLOW_TO_REAL));
 	client_sends(t, 40000, F_RST, false, REAL1, XD_FWD_ESTABLISHED);
 	e0 = flow_epoch_get(t);
+	assert_int_equal(t->b->ops->snapshot(t->b, &s), 0);
+	flushes = s.flow_flushes;
+	backend_snapshot_free(&s);
 	client_sends(t, 40000, F_SYN, false, REAL2, XD_FWD_NEW);
 	assert_int_equal(flow_epoch_get(t), e0 + 1);
+	assert_int_equal(t->b->ops->snapshot(t->b, &s), 0);
+	assert_int_equal(s.flow_flushes, flushes + 1);	/* and counted */
+	backend_snapshot_free(&s);
 	client_sends(t, 40000, F_ACK, false, REAL2, XD_FWD_ESTABLISHED);
 	client_sends(t, 40000, F_ACK | F_PSH, true, REAL2, XD_FWD_ESTABLISHED);
 }

@@ -121,6 +121,30 @@ check_restart() {
 	check_list "$1 after restart"
 }
 
+# check_flow_cache T: after the traffic so far (the 50 live connections
+# of check_restart among it), the flow cache served packets, every
+# established or reply packet was counted once, as a hit or as a miss,
+# and the metrics say the same. (A flow sending every 50 ms misses on
+# most packets: an entry serves one clock tick; echoes and their ACKs
+# within the tick hit.)
+check_flow_cache() {
+	local j hits misses fwd m
+	j=$(xdctl dir1 --json status 2>/dev/null)
+	hits=$(echo "$j" | jq -r '.flow_cache.hits' 2>/dev/null)
+	misses=$(echo "$j" | jq -r '.flow_cache.misses' 2>/dev/null)
+	fwd=$(echo "$j" | jq -r '.reasons.fwd_established.pkts + .reasons.fwd_reply.pkts' 2>/dev/null)
+	m=$(xdctl dir1 metrics 2>/dev/null |
+		awk '$1 == "xdirector_flow_cache_hits_total" { print $2 }')
+	if [ -n "$hits" ] && [ -n "$misses" ] && [ -n "$fwd" ] &&
+		[ "$((hits + misses))" = "$fwd" ] && [ "$hits" -gt 0 ] &&
+		[ "${m:-0}" -ge "$hits" ]; then
+		t_ok "$1: flow cache hits and misses add up to the forwarded packets (hits=$hits misses=$misses forwarded=$fwd metrics=$m)"
+	else
+		t_fail "$1: flow cache hits and misses add up to the forwarded packets" \
+			"hits=$hits misses=$misses forwarded=$fwd metrics=$m"
+	fi
+}
+
 # check_mode T MODE: both interfaces run the requested datapath, per the
 # daemon and, for native XDP, per the kernel.
 check_mode() {
@@ -179,6 +203,7 @@ run_mode() {
 	check_requests "$T"
 	check_forwarded "$T" "requests"
 	check_restart "$T" "$mode"
+	check_flow_cache "$T"
 	if nsx client ping -c 3 -i 0.2 -W 1 192.168.10.2 >/dev/null 2>&1; then
 		t_ok "$T: ping to the director itself answered"
 	else

@@ -351,6 +351,11 @@ static void print_status(json_t *reply)
 		if (iget(x, "pkts"))
 			printf("  %-20s %12lld pkts %14lld bytes\n", k,
 			       iget(x, "pkts"), iget(x, "bytes"));
+	x = json_object_get(reply, "flow_cache");
+	if (x)
+		printf("flow cache:  %lld hits, %lld through the connection "
+		       "table, emptied %lld times\n", iget(x, "hits"),
+		       iget(x, "misses"), iget(x, "flushes"));
 	print_ha(json_object_get(reply, "ha"));
 	print_sync(json_object_get(reply, "sync"));	/* sync */
 }

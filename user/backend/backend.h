@@ -50,6 +50,10 @@ struct backend_snapshot {
 	struct backend_svc_stat *svcs;
 	size_t nsvcs;
 	struct xd_reason_count reasons[XD_REASON_MAX];
+	/* The flow cache (XDP backend): established and reply packets it
+	 * served; those that went through conn_table; times every CPU's
+	 * cache was emptied (by the datapath or the daemon). */
+	uint64_t flow_hits, flow_misses, flow_flushes;
 	struct backend_iface *ifaces;
 	size_t nifaces;
 };

@@ -78,6 +78,7 @@ struct xdp_backend {
 	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
 	uint64_t *ring_mm;		/* mmapped sched_ring */
 	uint32_t *epoch_mm;		/* mmapped flow_epoch */
+	uint64_t flushes;		/* flow_cache_flush() calls */
 	struct backend_iface ifaces[XD_MAX_IFACES];
 	size_t nifaces;
 	int ncpus;
@@ -145,6 +146,28 @@ static void flow_cache_flush(struct xdp_backend *x)
 {
 	if (x->epoch_mm)
 		__atomic_fetch_add(x->epoch_mm, 1, __ATOMIC_SEQ_CST);
+	x->flushes++;
+}
+
+/* What the datapath counted for the flow cache, summed over CPUs. */
+static void flow_cache_snapshot(struct xdp_backend *x, struct backend_snapshot *s)
+{
+	struct xd_flow_cache_count *fc = calloc(x->ncpus, sizeof(*fc));
+	uint32_t zero = 0;
+
+	s->flow_flushes = x->flushes;
+	if (!fc || bpf_map__lookup_elem(x->skel->maps.flow_cache_stats, &zero,
+					sizeof(zero), fc,
+					x->ncpus * sizeof(*fc), 0)) {
+		free(fc);
+		return;
+	}
+	for (int c = 0; c < x->ncpus; c++) {
+		s->flow_hits += fc[c].hits;
+		s->flow_misses += fc[c].misses;
+		s->flow_flushes += fc[c].flushes;
+	}
+	free(fc);
 }
 
 void xdp_backend_flow_cache_flush(struct backend *b)
@@ -999,6 +1022,7 @@ static int xdp_snapshot(struct backend *b, struct backend_snapshot *s)
 			s->reasons[r].bytes += rc[c].bytes;
 		}
 	}
+	flow_cache_snapshot(x, s);
 	for (uint32_t id = 0; id < XD_MAX_SERVICES; id++) {
 		struct svc_slot *slot = &x->svcs[id];
 		struct backend_svc_stat *st;

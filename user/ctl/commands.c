@@ -101,6 +101,7 @@ static json_t *cmd_status(struct daemon *d)
 	struct backend_snapshot snap;
 	json_t *ifs = json_array(), *reasons = json_object(), *health = json_array();
 	int rc = d->backend->ops->snapshot(d->backend, &snap);
+	json_t *out;
 
 	if (rc) {
 		json_decref(ifs);
@@ -133,17 +134,22 @@ static json_t *cmd_status(struct daemon *d)
 			"health", health_word(h), "since", h->since,
 			"last_result", h->why));
 	}
-	backend_snapshot_free(&snap);
-	return json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:o, s:o}",
+	out = json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o}",
 			 "ok", 1, "node", d->node, "pid", (int)getpid(),
 			 "config", d->ctl.cfg_path, "bpffs", d->bpffs,
 			 "backend", d->backend->ops->name,
 			 "started_at", d->started_at,
 			 "config_loaded_at", d->ctl.loaded_at,
 			 "reloads", (int)d->ctl.reloads,
-			 "datapath", ifs, "reasons", reasons, "health", health,
+			 "datapath", ifs, "reasons", reasons,
+			 "flow_cache", "hits", (json_int_t)snap.flow_hits,
+			 "misses", (json_int_t)snap.flow_misses,
+			 "flushes", (json_int_t)snap.flow_flushes,
+			 "health", health,
 			 "ha", d->ha ? ha_status_json(d->ha) :
 				       json_pack("{s:b}", "enabled", 0));
+	backend_snapshot_free(&snap);
+	return out;
 }
 
 /* --- HA: hb_standby / hb_takeover (user/ha/ha.h) --- */

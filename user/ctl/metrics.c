@@ -57,6 +57,18 @@ char *daemon_metrics_text(struct daemon *d)
 	for (int r = 0; r < XD_REASON_MAX; r++)
 		fprintf(f, "xdirector_packets_total{reason=\"%s\"} %llu\n",
 			xd_reason_name(r), (unsigned long long)snap.reasons[r].pkts);
+	fprintf(f, "# HELP xdirector_flow_cache_hits_total Established and reply packets forwarded from the per-CPU flow cache.\n"
+		   "# TYPE xdirector_flow_cache_hits_total counter\n"
+		   "xdirector_flow_cache_hits_total %llu\n"
+		   "# HELP xdirector_flow_cache_misses_total Established and reply packets forwarded through the connection table.\n"
+		   "# TYPE xdirector_flow_cache_misses_total counter\n"
+		   "xdirector_flow_cache_misses_total %llu\n"
+		   "# HELP xdirector_flow_cache_flushes_total Times every CPU's flow cache was emptied.\n"
+		   "# TYPE xdirector_flow_cache_flushes_total counter\n"
+		   "xdirector_flow_cache_flushes_total %llu\n",
+		(unsigned long long)snap.flow_hits,
+		(unsigned long long)snap.flow_misses,
+		(unsigned long long)snap.flow_flushes);
 	for (size_t m = 0; m < sizeof(counter_metrics) / sizeof(counter_metrics[0]); m++) {
 		fprintf(f, "# HELP xdirector_service_%s %s\n# TYPE xdirector_service_%s %s\n",
 			counter_metrics[m].name, counter_metrics[m].help,
