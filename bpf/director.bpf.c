@@ -168,7 +168,7 @@ static __always_inline int forward_established(void *ctx, const int tc,
 			    &c->nh_fwd, now, res);
 	if (res->reason == 0) {
 		flow_fill(fh, p, ifindex, c, XD_FLOW_TO_REAL, c->raddr,
-			  c->rport, &c->nh_fwd);
+			  c->rport, &c->nh_fwd, now);
 		res->reason = XD_FWD_ESTABLISHED;
 	}
 	return act;
@@ -402,7 +402,7 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 	}
 	if (res->reason == 0) {
 		flow_fill(fh, p, ifindex, c, XD_FLOW_FROM_REAL, ck.daddr,
-			  ck.dport, &c->nh_rev);
+			  ck.dport, &c->nh_rev, now);
 		res->reason = XD_FWD_REPLY;
 	}
 	return act;

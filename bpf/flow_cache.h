@@ -91,11 +91,15 @@ static __always_inline struct xd_flow_cache_count *flow_stats(void)
 	return bpf_map_lookup_elem(&flow_cache_stats, &zero);
 }
 
+/* A cached flow's entry has a last_seen at most this old (flow_fill),
+ * which bounds how recently a flow some CPU caches was seen. */
+#define XD_FLOW_STAMP_NS	(10 * 1000 * 1000)
+
 static __always_inline void flow_fill(const struct flow_hint *h,
 				      const struct pkt *p, __u32 ifindex,
-				      const struct xd_conn *c, __u8 dir,
+				      struct xd_conn *c, __u8 dir,
 				      __be32 addr, __be16 port,
-				      const struct xd_nexthop *nh)
+				      const struct xd_nexthop *nh, __u64 now)
 {
 	struct xd_flow *f = h->f;
 	__u8 ack = dir == XD_FLOW_TO_REAL ? XD_CONN_F_ACK_IN : XD_CONN_F_ACK_OUT;
@@ -106,6 +110,9 @@ static __always_inline void flow_fill(const struct flow_hint *h,
 	if (!f || (c->state != XD_TCP_ESTABLISHED && c->state != XD_UDP) ||
 	    ((c->flags & XD_CONN_F_SYNCED) && !(c->flags & ack)))
 		return;
+	/* At most once per XD_FLOW_STAMP_NS and flow: a line just read. */
+	if ((__s64)(now - c->last_seen_ns) > (__s64)XD_FLOW_STAMP_NS)
+		c->last_seen_ns = now;
 	f->saddr = h->saddr;
 	f->daddr = h->daddr;
 	f->sport = p->sport;
@@ -137,13 +144,13 @@ static __always_inline void flow_cache_flush(void)
 
 /*
  * Whether some CPU may still forward the flow of this conn_table entry
- * from its cache. An entry is cached only by a packet that found it live
- * in the current tick; that packet left last_seen at most XD_TOUCH_NS
- * old, and a later state change stamped it afresh. An entry idle longer
- * than that plus two ticks (another CPU's clock may be one behind) is in
- * no cache: replacing it (a port reused seconds after its close, an
- * expired flow) needs no flush, so clients reusing ports at a high rate
- * do not keep emptying every cache.
+ * from its cache. An entry is cached only in the tick of the packet that
+ * filled it, and filling left last_seen at most XD_FLOW_STAMP_NS old (a
+ * later state change stamped it afresh). An entry idle longer than that
+ * plus two ticks (another CPU's clock may be one behind; 50 ms covers
+ * HZ=100) is in no cache: replacing it (a port reused after its close,
+ * an expired flow) needs no flush, so clients reusing ports at a high
+ * rate do not keep emptying every cache.
  */
 #define XD_FLOW_CACHE_SLACK_NS	(50 * 1000 * 1000)
 
@@ -151,7 +158,7 @@ static __always_inline int flow_may_be_cached(const struct xd_conn *c,
 					      __u64 now)
 {
 	return (__s64)(now - c->last_seen_ns) <
-	       (__s64)(XD_TOUCH_NS + XD_FLOW_CACHE_SLACK_NS);
+	       (__s64)(XD_FLOW_STAMP_NS + XD_FLOW_CACHE_SLACK_NS);
 }
 
 #endif

@@ -292,7 +292,7 @@ E2E_NSTAT="TcpExtTCPSynRetrans TcpRetransSegs TcpOutRsts TcpAttemptFails TcpExtT
 
 e2e_diag_before() {
 	nsx client nstat -az $E2E_NSTAT >"$OUT/diag-client.before" 2>/dev/null
-	case $1 in xdp|tc) xdctl dir1 --json status >"$OUT/diag-dir.before" 2>/dev/null ;; esac
+	case $1 in xdp|tc|xdp1|tc1) xdctl dir1 --json status >"$OUT/diag-dir.before" 2>/dev/null ;; esac
 }
 
 e2e_diag_after() {
@@ -301,11 +301,14 @@ e2e_diag_after() {
 	awk 'NR == FNR { if ($1 !~ /^#/) a[$1] = $2; next }
 		$1 !~ /^#/ { printf "client %s %d\n", $1, $2 - a[$1] }' \
 		"$OUT/diag-client.before" "$OUT/diag-client.after" >"$f"
-	case $1 in xdp|tc) ;; *) return 0 ;; esac
+	case $1 in xdp|tc|xdp1|tc1) ;; *) return 0 ;; esac
 	xdctl dir1 --json status >"$OUT/diag-dir.after" 2>/dev/null
 	jq -r --slurpfile a "$OUT/diag-dir.before" '.reasons | to_entries[] |
 		"director \(.key) \(.value.pkts - ($a[0].reasons[.key].pkts // 0))"' \
 		"$OUT/diag-dir.after" 2>/dev/null | awk '$3 != 0' >>"$f"
+	jq -r --slurpfile a "$OUT/diag-dir.before" '.flow_cache | to_entries[] |
+		"director flow_cache_\(.key) \(.value - ($a[0].flow_cache[.key] // 0))"' \
+		"$OUT/diag-dir.after" 2>/dev/null >>"$f"
 	awk '$2 ~ /^drop_|Timeouts|SynRetrans/ && $3 > 0 { s = s " " $2 "=" $3 }
 		END { if (s) print "  # stalls on the way:" s }' "$f"
 }
