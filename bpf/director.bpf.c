@@ -296,15 +296,26 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	return act;
 }
 
+static __always_inline int conn_closed(const struct xd_conn *c)
+{
+	return c->state == XD_TCP_CLOSE || c->state == XD_TCP_TIME_WAIT;
+}
+
 /*
  * The connection a real's packet answers: through the service owning the
  * real's address, else through a reply entry. Sets *cp (NULL: a NAT flow's
- * trace without a live connection) and the key; XD_NOT_OURS when the
- * packet belongs to no NAT flow (the real's own traffic, health checks).
+ * trace without a live connection), the key, and *shared when the real's
+ * address serves several services; XD_NOT_OURS when the packet belongs to
+ * no NAT flow (the real's own traffic, health checks).
+ *
+ * With a shared address one reply tuple can name two connections: the
+ * owner's, closed, and a later one through another service from the same
+ * client port (the real accepted it, so the old one is over). The live
+ * one answers.
  */
 static __always_inline int find_reply_conn(const struct pkt *p,
 					   struct xd_conn_key *ck,
-					   struct xd_conn **cp)
+					   struct xd_conn **cp, int *shared)
 {
 	struct xd_real_addr_key ak = {
 		.addr = p->iph->saddr,
@@ -321,6 +332,7 @@ static __always_inline int find_reply_conn(const struct pkt *p,
 	struct xd_real_addr *ra;
 	struct xd_reply *rv;
 	struct xd_conn *c;
+	int owner;
 
 	ra = bpf_map_lookup_elem(&real_addrs, &ak);
 	if (!ra)
@@ -334,14 +346,24 @@ static __always_inline int find_reply_conn(const struct pkt *p,
 	};
 	c = bpf_map_lookup_elem(&conn_table, ck);
 	*cp = c;
-	if (c && c->raddr == rk.saddr && c->rport == rk.sport)
+	*shared = !!(ra->flags & XD_RA_F_SHARED);
+	owner = c && c->raddr == rk.saddr && c->rport == rk.sport;
+	if (owner && !(*shared && conn_closed(c)))
 		return 0;
-	if (ra->flags & XD_RA_F_SHARED) {
+	if (*shared) {
 		rv = bpf_map_lookup_elem(&reply_table, &rk);
 		if (rv) {
-			ck->daddr = rv->vip;
-			ck->dport = rv->vport;
-			*cp = bpf_map_lookup_elem(&conn_table, ck);
+			struct xd_conn_key tk = *ck;
+			struct xd_conn *twin;
+
+			tk.daddr = rv->vip;
+			tk.dport = rv->vport;
+			twin = bpf_map_lookup_elem(&conn_table, &tk);
+			if (owner && !(twin && twin->raddr == rk.saddr &&
+				       twin->rport == rk.sport))
+				return 0;	/* the owner's, closed */
+			*ck = tk;
+			*cp = twin;
 			return 0;
 		}
 	}
@@ -357,14 +379,15 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 					    struct nat_result *res)
 {
 	struct xd_dst_nh *dn = NULL;
+	struct flow_hint no_cache = {};
 	struct xd_conn_key ck;
 	__u32 slot, stamp;
 	struct xd_conn *c;
 	__be32 client = 0;
+	int act, shared;
 	__u64 now;
-	int act;
 
-	if (find_reply_conn(p, &ck, &c))
+	if (find_reply_conn(p, &ck, &c, &shared))
 		return XD_NOT_OURS;
 	if (for_other_host(ctx, tc, p, ifindex)) {
 		res->reason = XD_PASS_OTHERHOST;
@@ -401,8 +424,10 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 		dn->iif = ifindex;
 	}
 	if (res->reason == 0) {
-		flow_fill(fh, p, ifindex, c, XD_FLOW_FROM_REAL, ck.daddr,
-			  ck.dport, &c->nh_rev, now);
+		/* A shared address's reply tuple can change meaning without
+		 * its entry being replaced (above): those stay uncached. */
+		flow_fill(shared ? &no_cache : fh, p, ifindex, c,
+			  XD_FLOW_FROM_REAL, ck.daddr, ck.dport, &c->nh_rev, now);
 		res->reason = XD_FWD_REPLY;
 	}
 	return act;

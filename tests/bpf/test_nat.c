@@ -458,6 +458,62 @@ static void real_shared_by_two_services(void **state)
 	expect_result(t, &r, V_PASS, XD_PASS_NOT_OURS, &in);
 }
 
+/*
+ * A shared real, and a client port used first through the owner's service
+ * (VIP:80, closed: TIME_WAIT) and then through the other (VIP:8000): the
+ * real's replies carry the same addresses and ports both times, and must
+ * go back from VIP:8000, the live connection's, every one of them (a reply
+ * from a shared address is never served from the flow cache).
+ */
+static void shared_real_port_reused_across_services(void **state)
+{
+	struct tcase *t = *state;
+	struct lb_real ra[] = { REAL(REAL1, 8080, 1) };
+	struct lb_real rb[] = { REAL(REAL1, 8080, 1) };
+	struct lb_service svcs[2] = {
+		{ .vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
+		  .sched = "rr", .reals = ra, .nreals = 1 },
+		{ .vip = ip4(VIP), .port = htons(8000), .proto = IPPROTO_TCP,
+		  .sched = "rr", .reals = rb, .nreals = 1 },
+	};
+	static const uint8_t close_seq[][2] = {	/* flags, from the client? */
+		{ F_SYN, 1 }, { F_SYN | F_ACK, 0 }, { F_ACK, 1 },
+		{ F_FIN | F_ACK, 1 }, { F_FIN | F_ACK, 0 }, { F_ACK, 1 },
+	};
+	struct pkt_spec in, exp;
+	struct run r;
+
+	case_apply(t, svcs, 2);
+	for (size_t i = 0; i < sizeof(close_seq) / sizeof(close_seq[0]); i++) {
+		if (close_seq[i][1]) {
+			in = tcp_to_vip(CLIENT, 40000, 80, close_seq[i][0]);
+			exp = fwd_to_real(&in, REAL1, 8080);
+			run_spec(t, SIDE_EXT, &in, &r);
+		} else {
+			in = tcp_from_real(REAL1, 8080, CLIENT, 40000,
+					   close_seq[i][0]);
+			exp = fwd_to_client(&in, 80);
+			run_spec(t, SIDE_INT, &in, &r);
+		}
+		expect_verdict(t, &r, V_FWD);
+		expect_spec(&r, &exp);
+	}
+	in = tcp_to_vip(CLIENT, 40000, 8000, F_SYN);
+	exp = fwd_to_real(&in, REAL1, 8080);
+	run_spec(t, SIDE_EXT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_NEW, &exp);
+	in = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_SYN | F_ACK);
+	exp = fwd_to_client(&in, 8000);
+	run_spec(t, SIDE_INT, &in, &r);
+	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+	for (int i = 0; i < 3; i++) {
+		in = tcp_from_real(REAL1, 8080, CLIENT, 40000, F_ACK | F_PSH);
+		exp = fwd_to_client(&in, 8000);
+		run_spec(t, SIDE_INT, &in, &r);
+		expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
+	}
+}
+
 /* A frame padded to the 60-byte Ethernet minimum (tot_len 40, 6 bytes of
  * padding): the rewrite uses tot_len, and the padding goes out as is. */
 static void ethernet_padding_kept(void **state)
@@ -589,6 +645,7 @@ const struct CMUnitTest nat_cases[] = {
 	DP_CASES(no_route_to_real),
 	DP_CASES(two_services_one_vip),
 	DP_CASES(real_shared_by_two_services),
+	DP_CASES(shared_real_port_reused_across_services),
 	DP_CASES(ethernet_padding_kept),
 	DP_CASES(mtu_sized_packet_forwarded),
 	DP_CASES(oversized_packet_dropped),
