@@ -404,6 +404,31 @@ static size_t map_count(struct tcase *t, const char *name)
 	return n;
 }
 
+/* VIP:80 and VIP:8000, both rr to REAL1:8080: the real's address is
+ * shared, and VIP:80's slot owns it. The table stays in *sr, for later
+ * applies. */
+struct shared_real {
+	struct lb_real ra[1], rb[1];
+	struct lb_service svcs[2];
+};
+
+static void shared_real_apply(struct tcase *t, struct shared_real *sr)
+{
+	*sr = (struct shared_real){
+		.ra = { REAL(REAL1, 8080, 1) },
+		.rb = { REAL(REAL1, 8080, 1) },
+		.svcs = {
+			{ .vip = ip4(VIP), .port = htons(80),
+			  .proto = IPPROTO_TCP, .sched = "rr", .nreals = 1 },
+			{ .vip = ip4(VIP), .port = htons(8000),
+			  .proto = IPPROTO_TCP, .sched = "rr", .nreals = 1 },
+		},
+	};
+	sr->svcs[0].reals = sr->ra;
+	sr->svcs[1].reals = sr->rb;
+	case_apply(t, sr->svcs, 2);
+}
+
 /* One real in two services (VIP:80 and VIP:8000 -> REAL1:8080): one slot
  * owns the address and its connections write no reply entry, the other's
  * do; each reply goes back from its own VIP port. With the owner's
@@ -411,18 +436,11 @@ static size_t map_count(struct tcase *t, const char *name)
 static void real_shared_by_two_services(void **state)
 {
 	struct tcase *t = *state;
-	struct lb_real ra[] = { REAL(REAL1, 8080, 1) };
-	struct lb_real rb[] = { REAL(REAL1, 8080, 1) };
-	struct lb_service svcs[2] = {
-		{ .vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
-		  .sched = "rr", .reals = ra, .nreals = 1 },
-		{ .vip = ip4(VIP), .port = htons(8000), .proto = IPPROTO_TCP,
-		  .sched = "rr", .reals = rb, .nreals = 1 },
-	};
+	struct shared_real sr;
 	struct pkt_spec in, exp;
 	struct run r;
 
-	case_apply(t, svcs, 2);
+	shared_real_apply(t, &sr);
 	in = tcp_to_vip(CLIENT, 40000, 80, F_SYN);
 	exp = fwd_to_real(&in, REAL1, 8080);
 	run_spec(t, SIDE_EXT, &in, &r);
@@ -445,7 +463,7 @@ static void real_shared_by_two_services(void **state)
 	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
 
 	/* VIP:80 goes; its real's connection still answers through it */
-	case_apply(t, &svcs[1], 1);
+	case_apply(t, &sr.svcs[1], 1);
 	run_spec(t, SIDE_INT, &in, &r);
 	expect_result(t, &r, V_FWD, XD_FWD_REPLY, &exp);
 	in = tcp_from_real(REAL1, 8080, CLIENT, 40001, F_ACK);
@@ -468,14 +486,7 @@ static void real_shared_by_two_services(void **state)
 static void shared_real_port_reused_across_services(void **state)
 {
 	struct tcase *t = *state;
-	struct lb_real ra[] = { REAL(REAL1, 8080, 1) };
-	struct lb_real rb[] = { REAL(REAL1, 8080, 1) };
-	struct lb_service svcs[2] = {
-		{ .vip = ip4(VIP), .port = htons(80), .proto = IPPROTO_TCP,
-		  .sched = "rr", .reals = ra, .nreals = 1 },
-		{ .vip = ip4(VIP), .port = htons(8000), .proto = IPPROTO_TCP,
-		  .sched = "rr", .reals = rb, .nreals = 1 },
-	};
+	struct shared_real sr;
 	static const uint8_t close_seq[][2] = {	/* flags, from the client? */
 		{ F_SYN, 1 }, { F_SYN | F_ACK, 0 }, { F_ACK, 1 },
 		{ F_FIN | F_ACK, 1 }, { F_FIN | F_ACK, 0 }, { F_ACK, 1 },
@@ -483,7 +494,7 @@ static void shared_real_port_reused_across_services(void **state)
 	struct pkt_spec in, exp;
 	struct run r;
 
-	case_apply(t, svcs, 2);
+	shared_real_apply(t, &sr);
 	for (size_t i = 0; i < sizeof(close_seq) / sizeof(close_seq[0]); i++) {
 		if (close_seq[i][1]) {
 			in = tcp_to_vip(CLIENT, 40000, 80, close_seq[i][0]);
