@@ -81,9 +81,6 @@ static __always_inline struct xd_flow *flow_find(const struct pkt *p,
 	return f;
 }
 
-/* What the slow path decided for a live flow, for its next packets. A
- * synced entry that still owes a peer-ACK report in this direction, and
- * one not ESTABLISHED (or UDP), keep to the slow path. */
 static __always_inline struct xd_flow_cache_count *flow_stats(void)
 {
 	__u32 zero = 0;
@@ -95,6 +92,10 @@ static __always_inline struct xd_flow_cache_count *flow_stats(void)
  * which bounds how recently a flow some CPU caches was seen. */
 #define XD_FLOW_STAMP_NS	(10 * 1000 * 1000)
 
+/* What the slow path decided for a live flow, for its next packets,
+ * counted as a miss. A synced entry that still owes a peer-ACK report in
+ * this direction, and one not ESTABLISHED (or UDP), keep to the slow
+ * path. */
 static __always_inline void flow_fill(const struct flow_hint *h,
 				      const struct pkt *p, __u32 ifindex,
 				      struct xd_conn *c, __u8 dir,

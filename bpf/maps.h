@@ -165,6 +165,7 @@ struct {
 	__type(value, struct xd_flow);
 } flow_cache SEC(".maps");
 
+/* The flow cache's hits, misses and flushes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

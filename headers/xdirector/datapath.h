@@ -192,9 +192,9 @@ struct xd_dst_nh {
  * still passes through conn_table once a tick (timeouts, LRU reference,
  * state), and only while flow_epoch holds the value it was written
  * under: whoever changes what a cached flow would be forwarded by (the
- * daemon's every write to services, reals or conn_table; a SYN that
- * reopens a closed connection) moves the epoch and so empties every
- * CPU's cache at once.
+ * daemon's every write to services, reals or conn_table; a new flow
+ * replacing an entry some CPU may still cache) moves the epoch and so
+ * empties every CPU's cache at once.
  */
 struct xd_flow {
 	__be32 saddr;		/* the packet as it arrives */

@@ -1233,9 +1233,8 @@ static void sweep_conns(struct xdp_backend *x, uint64_t now)
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
 	int rfd = bpf_map__fd(x->skel->maps.reply_table);
 	struct conn_batch *cb = &x->sweep_batch;
-	bool end = false;
-
 	uint64_t swept = x->swept;
+	bool end = false;
 
 	if (conn_batch_init(cb))
 		return;
