@@ -66,6 +66,11 @@ struct conn_batch {
 	struct xd_conn *vals;
 };
 
+/* Idle timeout per connection state, in ns. */
+struct timeouts {
+	uint64_t ns[XD_STATE_MAX];
+};
+
 struct xdp_backend {
 	struct backend base;
 	struct director_bpf *skel;
@@ -88,6 +93,7 @@ struct xdp_backend {
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
+	struct timeouts timeouts;	/* read_timeouts() */
 	/* real_addrs as last written (NULL: as a previous daemon left it) */
 	struct ra_entry *ra;
 	size_t nra;
@@ -108,23 +114,13 @@ static uint64_t mono_coarse_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static const uint64_t default_timeout_s[XD_STATE_MAX] = {
-	[XD_TCP_NONE] = 2,
-	[XD_TCP_SYN_RECV] = 60,
-	[XD_TCP_ESTABLISHED] = 900,
-	[XD_TCP_FIN_WAIT] = 120,
-	[XD_TCP_TIME_WAIT] = 120,
-	[XD_TCP_CLOSE] = 10,
-	[XD_UDP] = 300,
-};
-
 static int write_params(struct xdp_backend *x, uint32_t conn_max)
 {
 	struct xd_params p = { .conn_max = conn_max };
 	uint32_t zero = 0;
 
 	for (int i = 0; i < XD_STATE_MAX; i++)
-		p.timeout_ns[i] = default_timeout_s[i] * NSEC_PER_SEC;
+		p.timeout_ns[i] = xd_default_timeout_s(i) * NSEC_PER_SEC;
 	return bpf_map__update_elem(x->skel->maps.params, &zero, sizeof(zero),
 				    &p, sizeof(p), BPF_ANY);
 }
@@ -1244,11 +1240,26 @@ void backend_snapshot_free(struct backend_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static uint64_t timeout_ns(int state)
+/* The idle timeouts as the datapath reads them (bpf/conn.h), so that
+ * the daemon's view of a connection agrees with the datapath's; read
+ * again before each walk of conn_table. */
+static void read_timeouts(struct xdp_backend *x)
 {
-	if (state < 0 || state >= XD_STATE_MAX)
-		return 0;
-	return default_timeout_s[state] * NSEC_PER_SEC;
+	struct timeouts *to = &x->timeouts;
+	struct xd_params p = {};
+	uint32_t zero = 0;
+
+	/* On failure p stays zero: the defaults, as the datapath does. */
+	bpf_map__lookup_elem(x->skel->maps.params, &zero, sizeof(zero), &p,
+			     sizeof(p), 0);
+	for (uint32_t s = 0; s < XD_STATE_MAX; s++)
+		to->ns[s] = p.timeout_ns[s] ? p.timeout_ns[s] :
+			    xd_default_timeout_s(s) * NSEC_PER_SEC;
+}
+
+static uint64_t timeout_ns(struct xdp_backend *x, uint32_t state)
+{
+	return state < XD_STATE_MAX ? x->timeouts.ns[state] : 0;
 }
 
 static int conn_batch_init(struct conn_batch *cb)
@@ -1304,6 +1315,7 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 
 	if (conn_batch_init(&walk))
 		return -ENOMEM;
+	read_timeouts(x);
 	while (!end && !rc) {
 		int got = conn_batch_next(fd, &walk, &end);
 
@@ -1315,7 +1327,7 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 			struct backend_conn c = { .key = walk.keys[i],
 						  .conn = walk.vals[i] };
 			uint64_t deadline = c.conn.last_seen_ns +
-					    timeout_ns(c.conn.state);
+					    timeout_ns(x, c.conn.state);
 
 			if (c.conn.state == XD_TCP_NONE || deadline <= now)
 				continue;
@@ -1342,9 +1354,11 @@ static void uncount(struct xdp_backend *x, const struct xd_conn *c)
 		__atomic_fetch_sub(&rc->inactive, 1, __ATOMIC_RELAXED);
 }
 
-static bool conn_dead(const struct xd_conn *c, uint64_t now)
+static bool conn_dead(struct xdp_backend *x, const struct xd_conn *c,
+		      uint64_t now)
 {
-	return now > c->last_seen_ns + timeout_ns(c->state) + SWEEP_GRACE_NS;
+	return now > c->last_seen_ns + timeout_ns(x, c->state) +
+		     SWEEP_GRACE_NS;
 }
 
 static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
@@ -1359,7 +1373,7 @@ static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
 	struct xd_conn again;
 	struct xd_reply rv;
 
-	if (!conn_dead(c, now))
+	if (!conn_dead(x, c, now))
 		return;
 	/* Look again right before deleting: a packet may have revived it
 	 * since. */
@@ -1448,6 +1462,7 @@ static void xdp_maintain(struct backend *b)
 	struct xdp_backend *x = to_xdp(b);
 	uint64_t now = mono_coarse_ns();
 
+	read_timeouts(x);
 	sweep_conns(x, now);
 	sweep_replies(x);
 }
