@@ -22,7 +22,7 @@ struct daemon {
 	char bpffs[256];
 	struct backend_opts bopts;
 	struct backend *backend;
-	struct controller ctl;
+	struct controller controller;
 	struct ctl_server ctl_srv;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer maintain;

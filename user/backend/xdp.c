@@ -49,9 +49,9 @@ struct svc_slot {
 	bool hash_port, local;
 };
 
-struct real_slot {
+struct real_copy {
 	bool used;		/* in use or detached */
-	struct xd_real val;
+	struct xd_real_slot val;
 };
 
 /*
@@ -79,7 +79,7 @@ struct xdp_backend {
 	enum dp_mode mode;
 	bool no_attach;
 	struct svc_slot svcs[XD_MAX_SERVICES];
-	struct real_slot *reals;	/* XD_MAX_REALS */
+	struct real_copy *reals;	/* XD_MAX_REALS */
 	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
 	uint64_t *ring_mm;		/* mmapped sched_ring */
 	uint32_t *epoch_mm;		/* mmapped flow_epoch */
@@ -200,7 +200,7 @@ static int restore_state(struct xdp_backend *x)
 		prev = &key;
 	}
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r;
+		struct xd_real_slot r;
 
 		if (bpf_map_lookup_elem(rfd, &id, &r) || (!r.addr && !r.port))
 			continue;
@@ -324,7 +324,7 @@ static int find_real(struct xdp_backend *x, uint32_t svc_id, uint32_t addr,
 		     uint16_t port)
 {
 	for (int i = 0; i < XD_MAX_REALS; i++) {
-		struct real_slot *r = &x->reals[i];
+		struct real_copy *r = &x->reals[i];
 
 		if (r->used && r->val.svc_id == svc_id && r->val.addr == addr &&
 		    r->val.port == port)
@@ -344,7 +344,7 @@ static int alloc_real(struct xdp_backend *x, const bool *claimed)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < XD_MAX_REALS; i++) {
-			struct real_slot *r = &x->reals[i];
+			struct real_copy *r = &x->reals[i];
 
 			if (claimed[i])
 				continue;
@@ -365,7 +365,7 @@ struct plan_svc {
 };
 
 static int write_real(struct xdp_backend *x, uint32_t id,
-		      const struct xd_real *r)
+		      const struct xd_real_slot *r)
 {
 	int rc = bpf_map__update_elem(x->skel->maps.reals, &id, sizeof(id), r,
 				      sizeof(*r), BPF_ANY);
@@ -645,7 +645,7 @@ struct apply_plan {
 	bool *claimed;			/* XD_MAX_REALS: slot in the table */
 	bool *fresh;			/* XD_MAX_REALS: slot takes a new real */
 	bool *owns;			/* XD_MAX_REALS: slot owns its address */
-	struct xd_real *next;		/* XD_MAX_REALS: slots as they will be */
+	struct xd_real_slot *next;		/* XD_MAX_REALS: slots as they will be */
 	uint32_t *ring;			/* XD_RING_SIZE: build_ring's output */
 	struct backend_iface *want;	/* XD_MAX_IFACES: interfaces needed */
 	size_t nwant;
@@ -795,13 +795,13 @@ static void plan_next_reals(struct xdp_backend *x, struct apply_plan *p)
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct lb_real *lr = &s->reals[j];
 			uint32_t id = p->svcs[i].real_ids[j];
-			const struct real_slot *cur = &x->reals[id];
+			const struct real_copy *cur = &x->reals[id];
 			bool fresh = !cur->used || cur->val.svc_id != svc_id ||
 				     cur->val.addr != lr->addr ||
 				     cur->val.port != lr->port;
 
 			p->fresh[id] = fresh;
-			p->next[id] = (struct xd_real){
+			p->next[id] = (struct xd_real_slot){
 				.addr = lr->addr,
 				.port = lr->port,
 				.flags = XD_REAL_F_IN_USE | (fresh ? 0 :
@@ -819,7 +819,7 @@ static void plan_next_reals(struct xdp_backend *x, struct apply_plan *p)
 static int plan_addr_owners(struct xdp_backend *x, struct apply_plan *p)
 {
 	uint32_t *ids = malloc(XD_MAX_REALS * sizeof(*ids));
-	struct xd_real *cand = malloc(XD_MAX_REALS * sizeof(*cand));
+	struct xd_real_slot *cand = malloc(XD_MAX_REALS * sizeof(*cand));
 	size_t n = 0;
 	int rc = -ENOMEM;
 
@@ -885,7 +885,7 @@ static int write_addr_owners(struct xdp_backend *x, struct apply_plan *p)
 	int rc = real_addrs_write(ra_fd, x->ra, x->nra, p->ra, p->nra);
 
 	for (uint32_t id = 0; !rc && id < XD_MAX_REALS; id++) {
-		struct xd_real r = x->reals[id].val;
+		struct xd_real_slot r = x->reals[id].val;
 		uint16_t own = p->owns[id] ? XD_REAL_F_OWNS_ADDR : 0;
 
 		if (!x->reals[id].used || (p->claimed[id] && p->fresh[id]) ||
@@ -903,9 +903,9 @@ static int write_addr_owners(struct xdp_backend *x, struct apply_plan *p)
 static int write_real_gaining(struct xdp_backend *x, struct apply_plan *p,
 			      uint32_t id, uint32_t weight)
 {
-	const struct real_slot *cur = &x->reals[id];
+	const struct real_copy *cur = &x->reals[id];
 	bool in_use = cur->val.flags & XD_REAL_F_IN_USE;
-	struct xd_real r = p->next[id];
+	struct xd_real_slot r = p->next[id];
 
 	r.weight = weight;
 	if (p->owns[id])
@@ -1029,7 +1029,7 @@ static int write_reals_losing(struct xdp_backend *x, struct apply_plan *p)
 
 		for (size_t j = 0; j < s->nreals; j++) {
 			uint32_t id = p->svcs[i].real_ids[j];
-			struct xd_real r = x->reals[id].val;
+			struct xd_real_slot r = x->reals[id].val;
 			int rc;
 
 			if (r.weight == s->reals[j].weight &&
@@ -1068,7 +1068,7 @@ static int remove_services(struct xdp_backend *x, struct apply_plan *p)
 static int detach_reals(struct xdp_backend *x, struct apply_plan *p)
 {
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r = x->reals[id].val;
+		struct xd_real_slot r = x->reals[id].val;
 		int rc;
 
 		if (!x->reals[id].used || p->claimed[id] ||
@@ -1206,7 +1206,7 @@ static int xdp_snapshot(struct backend *b, struct backend_snapshot *s)
 				     j < XD_MAX_REALS_PER_SVC; j++) {
 			uint32_t rid = list.ids[j];
 			struct backend_real_stat *rs = &st->reals[st->nreals++];
-			const struct xd_real *rv = &x->reals[rid].val;
+			const struct xd_real_slot *rv = &x->reals[rid].val;
 
 			rs->id = rid;
 			rs->real.addr = rv->addr;

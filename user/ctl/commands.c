@@ -67,7 +67,7 @@ static json_t *cmd_list(struct daemon *d)
 
 			if (!r->in_use)
 				continue;
-			h = controller_health(&d->ctl, s->svc.vip,
+			h = controller_health(&d->controller, s->svc.vip,
 					      ntohs(s->svc.port), s->svc.proto,
 					      r->real.addr, ntohs(r->real.port));
 			json_array_append_new(reals, json_pack(
@@ -123,8 +123,8 @@ static json_t *cmd_status(struct daemon *d)
 		json_object_set_new(reasons, xd_reason_name(r), json_pack(
 			"{s:I, s:I}", "pkts", (json_int_t)snap.reasons[r].pkts,
 			"bytes", (json_int_t)snap.reasons[r].bytes));
-	for (size_t i = 0; i < d->ctl.nhealth; i++) {
-		const struct real_health *h = &d->ctl.health[i];
+	for (size_t i = 0; i < d->controller.nhealth; i++) {
+		const struct real_health *h = &d->controller.health[i];
 
 		json_array_append_new(health, json_pack(
 			"{s:s, s:o, s:i, s:o, s:i, s:s, s:f, s:s}",
@@ -136,11 +136,11 @@ static json_t *cmd_status(struct daemon *d)
 	}
 	out = json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o}",
 			 "ok", 1, "node", d->node, "pid", (int)getpid(),
-			 "config", d->ctl.cfg_path, "bpffs", d->bpffs,
+			 "config", d->controller.cfg_path, "bpffs", d->bpffs,
 			 "backend", d->backend->ops->name,
 			 "started_at", d->started_at,
-			 "config_loaded_at", d->ctl.loaded_at,
-			 "reloads", (int)d->ctl.reloads,
+			 "config_loaded_at", d->controller.loaded_at,
+			 "reloads", (int)d->controller.reloads,
 			 "datapath", ifs, "reasons", reasons,
 			 "flow_cache", "hits", (json_int_t)snap.flow_hits,
 			 "misses", (json_int_t)snap.flow_misses,
@@ -211,14 +211,14 @@ static json_t *cmd_conns(struct daemon *d, json_t *req)
 static json_t *cmd_reload(struct daemon *d)
 {
 	char err[1024];
-	int rc = controller_load(&d->ctl, err, sizeof(err));
+	int rc = controller_load(&d->controller, err, sizeof(err));
 
 	if (rc) {
 		xd_err("reload refused, running configuration kept: %s", err);
 		return ctl_error("%s", err);
 	}
-	d->ctl.reloads++;
-	xd_info("configuration reloaded from %s", d->ctl.cfg_path);
+	d->controller.reloads++;
+	xd_info("configuration reloaded from %s", d->controller.cfg_path);
 	return json_pack("{s:b}", "ok", 1);
 }
 
