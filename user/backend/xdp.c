@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <net/if.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -30,6 +31,7 @@
 #include "backend/backend.h"
 #include "backend/real_addrs.h"
 #include "backend/sched_ring.h"
+#include "backend/verifier_log.h"
 #include "log.h"
 #include "netif.h"
 #include "util.h"
@@ -214,6 +216,48 @@ static int restore_state(struct xdp_backend *x)
 	return 0;
 }
 
+/*
+ * Load the programs (and create or reuse the pinned maps). A program the
+ * verifier rejects is reported with its name, the kernel release and the
+ * log's last lines, in err and in the log; any other failure leaves err
+ * empty for the caller to explain.
+ */
+static int load_datapath(struct xdp_backend *x, char *err, size_t errlen)
+{
+	const struct bpf_program *bad;
+	char tail[2048], last[512];
+	struct utsname u;
+	char *log;
+	int rc;
+
+	err[0] = 0;
+	log = calloc(1, XD_VERIFIER_LOG_SIZE);
+	if (log)
+		verifier_log_attach(x->skel->obj, log);
+	rc = director_bpf__load(x->skel);
+	bad = rc ? verifier_rejected(x->skel->obj, log) : NULL;
+	if (bad) {
+		if (uname(&u))
+			snprintf(u.release, sizeof(u.release), "?");
+		verifier_log_tail(log, 12, tail, sizeof(tail));
+		xd_err("BPF verifier log of %s on Linux %s, last lines:",
+		       bpf_program__name(bad), u.release);
+		for (char *line = strtok(tail, "\n"); line;
+		     line = strtok(NULL, "\n"))
+			xd_err("  %s", line);
+		verifier_log_tail(log, 2, last, sizeof(last));
+		for (char *c = last; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		snprintf(err, errlen, "the BPF verifier of Linux %s rejected "
+			 "program %s (%s): %s", u.release,
+			 bpf_program__name(bad), strerror(-rc), last);
+		rc = -EACCES;
+	}
+	free(log);
+	return rc;
+}
+
 int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		     char *err, size_t errlen)
 {
@@ -267,7 +311,9 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 	}
 	bpf_map__set_max_entries(x->skel->maps.conn_table, opts->conn_max);
 	bpf_map__set_max_entries(x->skel->maps.reply_table, opts->conn_max);
-	rc = director_bpf__load(x->skel);
+	rc = load_datapath(x, err, errlen);
+	if (rc == -EACCES && err[0])
+		goto fail;	/* a verifier rejection, reported as such */
 	if (rc) {
 		snprintf(err, errlen, "load BPF datapath (pins in %s): %s; if "
 			 "maps pinned by another version or with another "
@@ -275,6 +321,8 @@ int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 			 "remove %s", maps_dir, strerror(-rc), x->bpffs);
 		goto fail;
 	}
+	/* The hook tc mode will use, found and logged once. */
+	attach_probe(bpf_program__fd(x->skel->progs.tc_int));
 	x->conns_mm = map_mmap(x->skel->maps.real_conns,
 			       XD_MAX_REALS * sizeof(struct xd_real_conns));
 	x->ring_mm = map_mmap(x->skel->maps.sched_ring,
@@ -572,6 +620,7 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 		struct backend_iface *w = &want[i];
 		struct bpf_program *xp, *tp;
 		enum dp_mode mode, got;
+		enum dp_hook hook;
 		int rc;
 
 		if (w->ext && w->in) {
@@ -585,13 +634,14 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 			tp = sk->progs.tc_int;
 		}
 		mode = dp_mode_resolve(x->mode, w->name, &w->why);
-		rc = attach_iface(x->links_dir, w->name, mode, xp, tp, &got);
+		rc = attach_iface(x->links_dir, w->name, mode, xp, tp, &got,
+				  &hook);
 		if (rc && x->mode == DP_AUTO && mode != DP_TC) {
 			xd_warn("%s: native XDP attach failed (%s); using TC",
 				w->name, strerror(-rc));
 			w->why = "native XDP refused";
 			rc = attach_iface(x->links_dir, w->name, DP_TC, xp, tp,
-					  &got);
+					  &got, &hook);
 		}
 		if (rc) {
 			snprintf(err, errlen, "%s: attach %s datapath: %s",
@@ -603,13 +653,15 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 			return rc;
 		}
 		w->mode = got;
+		w->hook = hook;
+		w->hook_why = got == DP_TC ? attach_tc_hook_why() : "";
 		if (record_mac(x, w))
 			xd_warn("%s: MAC unknown; flooded frames are not told "
 				"apart in XDP mode", w->name);
-		xd_info("%s: datapath attached in %s mode (%s%s%s; %s)", w->name,
-			dp_mode_name(got), w->ext ? "external" : "",
-			w->ext && w->in ? "+" : "", w->in ? "internal" : "",
-			w->why);
+		xd_info("%s: datapath attached in %s mode by %s (%s%s%s; %s)",
+			w->name, dp_mode_name(got), dp_hook_name(hook),
+			w->ext ? "external" : "", w->ext && w->in ? "+" : "",
+			w->in ? "internal" : "", w->why);
 	}
 	/* Interfaces no longer needed keep running until the daemon stops:
 	 * their connections may still be draining. */
