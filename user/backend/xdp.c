@@ -95,7 +95,7 @@ struct xdp_backend {
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
-	struct timeouts timeouts;	/* read_timeouts() */
+	struct timeouts sweep_timeouts;	/* read_timeouts() before a sweep */
 	/* real_addrs as last written (NULL: as a previous daemon left it) */
 	struct ra_entry *ra;
 	size_t nra;
@@ -1294,10 +1294,10 @@ void backend_snapshot_free(struct backend_snapshot *s)
 
 /* The idle timeouts as the datapath reads them (bpf/conn.h), so that
  * the daemon's view of a connection agrees with the datapath's; read
- * again before each walk of conn_table. */
-static void read_timeouts(struct xdp_backend *x)
+ * again before each walk of conn_table, into the walk's own copy (conns()
+ * may run on a sync thread while the loop sweeps). */
+static void read_timeouts(struct xdp_backend *x, struct timeouts *to)
 {
-	struct timeouts *to = &x->timeouts;
 	struct xd_params p = {};
 	uint32_t zero = 0;
 
@@ -1309,9 +1309,9 @@ static void read_timeouts(struct xdp_backend *x)
 			    xd_default_timeout_s(s) * NSEC_PER_SEC;
 }
 
-static uint64_t timeout_ns(struct xdp_backend *x, uint32_t state)
+static uint64_t timeout_ns(const struct timeouts *to, uint32_t state)
 {
-	return state < XD_STATE_MAX ? x->timeouts.ns[state] : 0;
+	return state < XD_STATE_MAX ? to->ns[state] : 0;
 }
 
 static int conn_batch_init(struct conn_batch *cb)
@@ -1362,12 +1362,13 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
 	uint64_t now = mono_coarse_ns();
 	struct conn_batch walk = { 0 };
+	struct timeouts to;
 	bool end = false;
 	int rc = 0;
 
 	if (conn_batch_init(&walk))
 		return -ENOMEM;
-	read_timeouts(x);
+	read_timeouts(x, &to);
 	while (!end && !rc) {
 		int got = conn_batch_next(fd, &walk, &end);
 
@@ -1379,7 +1380,7 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 			struct backend_conn c = { .key = walk.keys[i],
 						  .conn = walk.vals[i] };
 			uint64_t deadline = c.conn.last_seen_ns +
-					    timeout_ns(x, c.conn.state);
+					    timeout_ns(&to, c.conn.state);
 
 			if (c.conn.state == XD_TCP_NONE || deadline <= now)
 				continue;
@@ -1409,8 +1410,8 @@ static void uncount(struct xdp_backend *x, const struct xd_conn *c)
 static bool conn_dead(struct xdp_backend *x, const struct xd_conn *c,
 		      uint64_t now)
 {
-	return now > c->last_seen_ns + timeout_ns(x, c->state) +
-		     SWEEP_GRACE_NS;
+	return now > c->last_seen_ns +
+		     timeout_ns(&x->sweep_timeouts, c->state) + SWEEP_GRACE_NS;
 }
 
 static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
@@ -1514,7 +1515,7 @@ static void xdp_maintain(struct backend *b)
 	struct xdp_backend *x = to_xdp(b);
 	uint64_t now = mono_coarse_ns();
 
-	read_timeouts(x);
+	read_timeouts(x, &x->sweep_timeouts);
 	sweep_conns(x, now);
 	sweep_replies(x);
 }
