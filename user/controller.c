@@ -482,10 +482,28 @@ static void cfg_settled_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	xd_info("%s changed on disk: reloading", c->cfg_path);
 	if (c->cfg.callback && *c->cfg.callback)
 		run_callback(c->cfg.callback, c->cfg_path);
-	if (controller_load(c, err, sizeof(err)))
+	if (controller_reload(c, err, sizeof(err)))
 		xd_err("autoreload refused, running configuration kept: %s", err);
-	else
+}
+
+int controller_reload(struct controller *c, char *err, size_t errlen)
+{
+	int rc = controller_load(c, err, errlen);
+
+	if (!rc)
 		c->reloads++;
+	return rc;
+}
+
+void controller_info(const struct controller *c, struct controller_info *out)
+{
+	*out = (struct controller_info){
+		.cfg_path = c->cfg_path,
+		.loaded_at = c->loaded_at,
+		.reloads = c->reloads,
+		.health = c->health,
+		.nhealth = c->nhealth,
+	};
 }
 
 static void update_autoreload(struct controller *c)

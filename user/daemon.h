@@ -40,7 +40,5 @@ struct daemon {
 
 /* Control-socket commands (user/ctl/commands.c). */
 json_t *daemon_command(void *arg, const char *cmd, json_t *req);
-/* Prometheus text exposition of every counter. */
-char *daemon_metrics_text(struct daemon *d);
 
 #endif

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "daemon.h"
+#include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
 #include "sync/nudge.h"
@@ -142,9 +143,11 @@ static void maintain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	controller_tick(&d->controller);
 }
 
-static char *metrics_text(void *arg)
+static char *daemon_metrics(void *arg)
 {
-	return daemon_metrics_text(arg);
+	struct daemon *d = arg;
+
+	return metrics_text(d->backend);
 }
 
 /* After each successful (re)load: follow metrics= from the file. */
@@ -161,7 +164,7 @@ static void config_loaded(void *arg)
 	snprintf(d->metrics_listen, sizeof(d->metrics_listen), "%s", want);
 	if (!*want)
 		return;
-	d->metrics = metrics_http_start(d->loop, want, metrics_text, d, err,
+	d->metrics = metrics_http_start(d->loop, want, daemon_metrics, d, err,
 					sizeof(err));
 	if (!d->metrics)
 		xd_err("%s", err);
