@@ -1,13 +1,14 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|netns ...]     default: all three groups
+#   sh tests/run.sh [unit|bpf|cli|netns ...] default: every group
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
 # Groups, in order:
 #   unit   build/tests/test_*          cmocka, TAP output ("ok N - name")
 #   bpf    build/tests/bpf_packet_tests cmocka, needs root
+#   cli    tests/cli/test_*.sh         the programs' command lines, no root
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
@@ -18,7 +19,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf netns}
+RUN_GROUPS=${*:-unit bpf cli netns}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -106,12 +107,21 @@ run_netns() {
 	done
 }
 
+run_cli() {
+	for t in tests/cli/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
 for g in $RUN_GROUPS; do
 	case $g in
 	unit) run_unit ;;
 	bpf) run_bpf ;;
+	cli) run_cli ;;
 	netns) run_netns ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, netns)" >&2; exit 2 ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, cli, netns)" >&2; exit 2 ;;
 	esac
 done
 

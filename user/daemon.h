@@ -29,6 +29,7 @@ struct daemon {
 	struct metrics_http *metrics;
 	char metrics_listen[64];
 	bool foreground;
+	bool test_config;	/* -t: check the configuration, exit */
 	double started_at;
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
 	/* --- sync (user/sync/sync.h) --- */

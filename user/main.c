@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 #include <bpf/libbpf.h>
 
+#include "cfgcheck.h"
 #include "daemon.h"
 #include "ha/ha.h"
 #include "log.h"
@@ -37,6 +38,8 @@ static void usage(FILE *out)
 "  -c, --config DIR       configuration directory (ldirectord.cf, ha.cf, ...)\n"
 "                         or the ldirectord.cf file itself\n"
 "  -N, --node NAME        this director's node name (default: uname -n)\n"
+"  -t, --test             check the configuration and exit (0: it would\n"
+"                         start); attaches nothing\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -d, --debug            log debug messages\n"
 "      --rundir DIR       control socket and pid file (default " DEFAULT_RUNDIR ")\n"
@@ -240,6 +243,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "node", required_argument, NULL, 'N' },
+		{ "test", no_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "rundir", required_argument, NULL, 'R' },
@@ -272,11 +276,14 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	if (uname(&u) == 0)
 		snprintf(d->node, sizeof(d->node), "%s", u.nodename);
 
-	while ((c = getopt_long(argc, argv, "c:N:fdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:N:tfdh", opts, NULL)) != -1) {
 		if (set_str_opt(str_opts, sizeof(str_opts) / sizeof(str_opts[0]),
 				c, optarg))
 			continue;
 		switch (c) {
+		case 't':
+			d->test_config = true;
+			break;
 		case 'f':
 			d->foreground = true;
 			break;
@@ -386,6 +393,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(&d, argc, argv))
 		return 2;
+	if (d.test_config)
+		return config_check(d.cfg_dir, d.node, d.rundir, stderr);
 	libbpf_set_print(libbpf_log);
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	signal(SIGPIPE, SIG_IGN);

@@ -415,7 +415,7 @@ static size_t build_ring(const struct lb_service *s, int sched,
 	return len;
 }
 
-static int validate_table(const struct lb_table *t, char *err, size_t errlen)
+int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen)
 {
 	size_t total = 0;
 
@@ -649,7 +649,7 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 	size_t nwant = 0, nra = 0;
 	int rc;
 
-	rc = validate_table(t, err, errlen);
+	rc = xdp_validate_table(t, err, errlen);
 	if (rc)
 		return rc;
 
