@@ -4,6 +4,7 @@
 #   make check      deps + build + every test (prints "N passed, N failed")
 #   make demo       deps + build + the seed topology in namespaces
 #   make bench      deps + build + benchmarks
+#   make deb        the Debian package, into build/deb (lintian-checked)
 # V=1 shows full commands. WERROR=1 (set in CI) turns warnings into errors.
 
 BUILD    ?= build
@@ -32,7 +33,7 @@ ifeq ($(WERROR),1)
 CFLAGS  += -Werror
 endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
-	   -lnl-3 -lcrypto -lmicrohttpd -lm
+	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lm
 
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
@@ -70,7 +71,7 @@ TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
 
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
-.PHONY: all deps check demo bench install clean help tests
+.PHONY: all deps check demo bench install install-files deb clean help tests
 .SECONDARY:
 
 all: $(PROGS) tests
@@ -78,7 +79,7 @@ all: $(PROGS) tests
 tests: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(TOOL_BINS)
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,9p' Makefile
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -136,12 +137,25 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/bench/run.sh
 
-install: all
+install: all install-files
+
+# What a package holds; the Debian package (debian/rules) runs this after
+# building $(PROGS) alone.
+install-files:
 	install -D -m 755 $(BUILD)/xdirectord $(DESTDIR)/usr/sbin/xdirectord
 	install -D -m 755 $(BUILD)/xdirectorctl $(DESTDIR)/usr/sbin/xdirectorctl
 	install -D -m 644 docs/xdirectord.8 $(DESTDIR)/usr/share/man/man8/xdirectord.8
 	install -D -m 644 docs/xdirectorctl.8 $(DESTDIR)/usr/share/man/man8/xdirectorctl.8
 	install -D -m 644 docs/xdirector.5 $(DESTDIR)/usr/share/man/man5/xdirector.5
+	install -D -m 644 systemd/xdirectord.service \
+		$(DESTDIR)/lib/systemd/system/xdirectord.service
+	install -D -m 644 completion/xdirectorctl \
+		$(DESTDIR)/usr/share/bash-completion/completions/xdirectorctl
+
+# The Debian package, built from a copy of the tree (tracked and untracked
+# files, not build/) in $(BUILD)/deb, checked by lintian. About 2 minutes.
+deb:
+	$(Q)sh scripts/deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD)

@@ -12,7 +12,8 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 linux-libc-dev gcc-multilib libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libcurl4-openssl-dev libev-dev libjansson-dev libcmocka-dev libssl-dev
 libmicrohttpd-dev libsystemd-dev netbase openssl iproute2 iputils-ping ethtool
-nftables nginx-light vsftpd curl procps psmisc kmod python3 jq"
+nftables nginx-light vsftpd curl procps psmisc kmod python3 jq
+dpkg-dev debhelper fakeroot lintian debootstrap systemd-container bash-completion"
 # Packages installed only for the tests whose service must stay off.
 TEST_SERVICES="nginx vsftpd"
 

@@ -10,6 +10,8 @@
 #   bpf    build/tests/bpf_packet_tests cmocka, needs root
 #   cli    tests/cli/test_*.sh         the programs' command lines, no root
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
+#   pkg    tests/pkg/test_*.sh         the Debian package under systemd in a
+#                                      cached clean Debian 12 root, needs root
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -19,7 +21,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf cli netns}
+RUN_GROUPS=${*:-unit bpf cli netns pkg}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -107,6 +109,20 @@ run_netns() {
 	done
 }
 
+run_pkg() {
+	for t in tests/pkg/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		if [ "$(id -u)" != 0 ]; then
+			echo "not ok - $(basename "$t" .sh) [needs root]"
+			echo "$t: not ok [needs root]" >>"$TMP/failures"
+			failed=$((failed + 1))
+			continue
+		fi
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
 run_cli() {
 	for t in tests/cli/test_*.sh; do
 		[ -f "$t" ] || continue
@@ -121,7 +137,8 @@ for g in $RUN_GROUPS; do
 	bpf) run_bpf ;;
 	cli) run_cli ;;
 	netns) run_netns ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, cli, netns)" >&2; exit 2 ;;
+	pkg) run_pkg ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, cli, netns, pkg)" >&2; exit 2 ;;
 	esac
 done
 

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "ha/ha.h"
 #include "log.h"
+#include "service.h"
 #include "sync/nudge.h"
 #include "sync/sync.h"
 #include "util.h"
@@ -125,7 +126,10 @@ static double now_unix(void)
 
 static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon *d = w->data;
+
 	xd_info("signal %d: stopping", w->signum);
+	service_notify_stopping(&d->svc);
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -157,6 +161,7 @@ static void config_loaded(void *arg)
 	const char *want = d->ctl.cfg.metrics ? d->ctl.cfg.metrics : "";
 	char err[256];
 
+	service_notify_status(&d->svc);
 	if (!strcmp(want, d->metrics_listen))
 		return;
 	metrics_http_stop(d->metrics);
@@ -476,6 +481,7 @@ int main(int argc, char **argv)
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
+	d.sig_term.data = d.sig_int.data = &d;
 	ev_signal_init(&d.sig_hup, hup_cb, SIGHUP);
 	d.sig_hup.data = &d;
 	ev_signal_start(d.loop, &d.sig_term);
@@ -487,6 +493,9 @@ int main(int argc, char **argv)
 
 	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
 		d.node, cfg_file, d.bpffs, sock);
+	/* The datapath is attached and HA runs: READY for systemd once the
+	 * first check verdicts are in. */
+	service_notify_start(&d.svc, d.loop, &d.ctl);
 	ev_run(d.loop, 0);
 
 	/* Give up the VIPs and tell the peer before anything else stops. */

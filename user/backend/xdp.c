@@ -415,7 +415,7 @@ static size_t build_ring(const struct lb_service *s, int sched,
 	return len;
 }
 
-int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen)
+static int validate_table(const struct lb_table *t, char *err, size_t errlen)
 {
 	size_t total = 0;
 
@@ -649,7 +649,7 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 	size_t nwant = 0, nra = 0;
 	int rc;
 
-	rc = xdp_validate_table(t, err, errlen);
+	rc = validate_table(t, err, errlen);
 	if (rc)
 		return rc;
 
@@ -1430,4 +1430,10 @@ int xdp_backend_map_fd(struct backend *b, const char *name)
 		return -ENOENT;
 	m = bpf_object__find_map_by_name(to_xdp(b)->skel->obj, name);
 	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+/* xdirectord -t: what apply would refuse, without a backend. */
+int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen)
+{
+	return validate_table(t, err, errlen);
 }
