@@ -9,6 +9,7 @@
 #include "backend/backend.h"
 #include "controller.h"
 #include "ctl/ctl_server.h"
+#include "service.h"
 
 struct ha;
 struct sync;
@@ -26,9 +27,12 @@ struct daemon {
 	struct ctl_server ctl_srv;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer maintain;
+	struct service_notify svc;	/* systemd: READY, WATCHDOG, STATUS */
 	struct metrics_http *metrics;
 	char metrics_listen[64];
 	bool foreground;
+	bool test_config;	/* -t: check the configuration, exit */
+	json_t *stats_zero;	/* counters at the last `zero` (commands.c) */
 	double started_at;
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
 	/* --- sync (user/sync/sync.h) --- */

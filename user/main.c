@@ -20,10 +20,12 @@
 #include <linux/magic.h>
 #include <bpf/libbpf.h>
 
+#include "cfgcheck.h"
 #include "daemon.h"
 #include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
+#include "service.h"
 #include "sync/nudge.h"
 #include "sync/sync.h"
 #include "util.h"
@@ -38,6 +40,8 @@ static void usage(FILE *out)
 "  -c, --config DIR       configuration directory (ldirectord.cf, ha.cf, ...)\n"
 "                         or the ldirectord.cf file itself\n"
 "  -N, --node NAME        this director's node name (default: uname -n)\n"
+"  -t, --test             check the configuration and exit (0: it would\n"
+"                         start); attaches nothing\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -d, --debug            log debug messages\n"
 "      --rundir DIR       control socket and pid file (default " DEFAULT_RUNDIR ")\n"
@@ -123,7 +127,10 @@ static double now_unix(void)
 
 static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon *d = w->data;
+
 	xd_info("signal %d: stopping", w->signum);
+	service_notify_stopping(&d->svc);
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -157,6 +164,7 @@ static void config_loaded(void *arg)
 	const char *want = d->controller.cfg.metrics ? d->controller.cfg.metrics : "";
 	char err[256];
 
+	service_notify_status(&d->svc);
 	if (!strcmp(want, d->metrics_listen))
 		return;
 	metrics_http_stop(d->metrics);
@@ -243,6 +251,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "node", required_argument, NULL, 'N' },
+		{ "test", no_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "rundir", required_argument, NULL, 'R' },
@@ -275,11 +284,14 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	if (uname(&u) == 0)
 		snprintf(d->node, sizeof(d->node), "%s", u.nodename);
 
-	while ((c = getopt_long(argc, argv, "c:N:fdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:N:tfdh", opts, NULL)) != -1) {
 		if (set_str_opt(str_opts, sizeof(str_opts) / sizeof(str_opts[0]),
 				c, optarg))
 			continue;
 		switch (c) {
+		case 't':
+			d->test_config = true;
+			break;
 		case 'f':
 			d->foreground = true;
 			break;
@@ -389,6 +401,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(&d, argc, argv))
 		return 2;
+	if (d.test_config)
+		return config_check(d.cfg_dir, d.node, d.rundir, stderr);
 	libbpf_set_print(libbpf_log);
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	signal(SIGPIPE, SIG_IGN);
@@ -470,6 +484,7 @@ int main(int argc, char **argv)
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
+	d.sig_term.data = d.sig_int.data = &d;
 	ev_signal_init(&d.sig_hup, hup_cb, SIGHUP);
 	d.sig_hup.data = &d;
 	ev_signal_start(d.loop, &d.sig_term);
@@ -481,6 +496,9 @@ int main(int argc, char **argv)
 
 	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
 		d.node, cfg_file, d.bpffs, sock);
+	/* The datapath is attached and HA runs: READY for systemd once the
+	 * first check verdicts are in. */
+	service_notify_start(&d.svc, d.loop, &d.controller);
 	ev_run(d.loop, 0);
 
 	/* Give up the VIPs and tell the peer before anything else stops. */

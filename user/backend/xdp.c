@@ -1657,3 +1657,9 @@ int xdp_backend_map_fd(struct backend *b, const char *name)
 	m = bpf_object__find_map_by_name(to_xdp(b)->skel->obj, name);
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
+
+/* xdirectord -t: what apply would refuse, without a backend. */
+int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen)
+{
+	return validate_table(t, err, errlen);
+}

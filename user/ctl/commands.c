@@ -39,6 +39,79 @@ static json_t *counters_json(const struct xd_counters *c)
 			 "drops", (json_int_t)c->drops);
 }
 
+/*
+ * ipvsadm -Z: `list` shows counts since the last `zero`. The datapath's
+ * counters are not touched, so /metrics stays monotonic as Prometheus
+ * expects; d->stats_zero holds the counters at the last `zero`, by
+ * "PROTO VIP:PORT" and "PROTO VIP:PORT RIP:RPORT".
+ */
+static void stats_key(char *buf, size_t len, uint8_t proto, uint32_t vip,
+		      uint16_t vport, const struct backend_real_stat *r)
+{
+	char v[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &vip, v, sizeof(v));
+	if (!r) {
+		snprintf(buf, len, "%u %s:%u", proto, v, ntohs(vport));
+		return;
+	}
+	inet_ntop(AF_INET, &r->real.addr, a, sizeof(a));
+	snprintf(buf, len, "%u %s:%u %s:%u", proto, v, ntohs(vport), a,
+		 ntohs(r->real.port));
+}
+
+/* c minus its value at the last zero (a counter that went backwards, as
+ * for a real removed and added again, counts from 0). */
+static json_t *counters_since_zero(struct daemon *d, const char *key,
+				   const struct xd_counters *c)
+{
+	json_t *now = counters_json(c), *base, *v;
+	const char *k;
+
+	base = d->stats_zero ? json_object_get(d->stats_zero, key) : NULL;
+	if (!base)
+		return now;
+	json_object_foreach(now, k, v) {
+		json_int_t b = json_integer_value(json_object_get(base, k));
+
+		if (json_integer_value(v) >= b)
+			json_integer_set(v, json_integer_value(v) - b);
+	}
+	return now;
+}
+
+static json_t *cmd_zero(struct daemon *d)
+{
+	struct backend_snapshot snap;
+	json_t *base;
+	char key[128];
+	int rc = d->backend->ops->snapshot(d->backend, &snap);
+
+	if (rc)
+		return ctl_error("read datapath: %s", strerror(-rc));
+	base = json_object();
+	for (size_t i = 0; i < snap.nsvcs; i++) {
+		const struct backend_svc_stat *s = &snap.svcs[i];
+
+		stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+			  s->svc.port, NULL);
+		json_object_set_new(base, key, counters_json(&s->counters));
+		for (size_t j = 0; j < s->nreals; j++) {
+			if (!s->reals[j].in_use)
+				continue;
+			stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+				  s->svc.port, &s->reals[j]);
+			json_object_set_new(base, key,
+					    counters_json(&s->reals[j].counters));
+		}
+	}
+	backend_snapshot_free(&snap);
+	json_decref(d->stats_zero);
+	d->stats_zero = base;
+	xd_info("counters zeroed for list (metrics unchanged)");
+	return json_pack("{s:b}", "ok", 1);
+}
+
 static const char *health_word(const struct real_health *h)
 {
 	if (!h)
@@ -62,12 +135,16 @@ static json_t *cmd_list(struct daemon *d)
 		const struct backend_svc_stat *s = &snap.svcs[i];
 		json_t *reals = json_array();
 
+		char key[128];
+
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct backend_real_stat *r = &s->reals[j];
 			const struct real_health *h;
 
 			if (!r->in_use)
 				continue;
+			stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+				  s->svc.port, r);
 			h = controller_health(&d->controller, s->svc.vip,
 					      ntohs(s->svc.port), s->svc.proto,
 					      r->real.addr, ntohs(r->real.port));
@@ -80,8 +157,11 @@ static json_t *cmd_list(struct daemon *d)
 				"active", (json_int_t)r->active,
 				"inactive", (json_int_t)r->inactive,
 				"health", health_word(h),
-				"stats", counters_json(&r->counters)));
+				"stats", counters_since_zero(d, key,
+							     &r->counters)));
 		}
+		stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+			  s->svc.port, NULL);
 		json_array_append_new(svcs, json_pack(
 			"{s:s, s:o, s:i, s:s, s:b, s:b, s:o, s:o}",
 			"proto", proto_name(s->svc.proto),
@@ -90,7 +170,7 @@ static json_t *cmd_list(struct daemon *d)
 			"sched", s->svc.sched,
 			"local_fallback", s->svc.local,
 			"hash_port", s->svc.hash_port,
-			"stats", counters_json(&s->counters),
+			"stats", counters_since_zero(d, key, &s->counters),
 			"reals", reals));
 	}
 	backend_snapshot_free(&snap);
@@ -291,6 +371,8 @@ json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 
 	if (!strcmp(cmd, "list"))
 		return cmd_list(d);
+	if (!strcmp(cmd, "zero"))
+		return cmd_zero(d);
 	if (!strcmp(cmd, "status"))
 		return sync_status_add(d, cmd_status(d));
 	if (!strcmp(cmd, "nudge"))
