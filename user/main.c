@@ -54,6 +54,8 @@ static void usage(FILE *out)
 "      --sync-peer ADDR   send sync to ADDR (unicast), not ha.cf's links\n"
 "      --sync-port N      sync UDP port (default 8848)\n"
 "      --sync-refresh S   active director: full resync every S seconds (default 60)\n"
+"      --sync-encrypt     encrypt sync payloads (AES-256 from the authkeys\n"
+"                         secret) and refuse a peer's unencrypted ones\n"
 "      --no-nudge         after taking over from a dead peer, do not make the\n"
 "                         synced connections' endpoints retransmit at once\n"
 "  -h, --help\n", XD_DEFAULT_CONN_MAX);
@@ -264,6 +266,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "sync-peer", required_argument, NULL, 0x5303 },
 		{ "sync-port", required_argument, NULL, 0x5304 },
 		{ "sync-refresh", required_argument, NULL, 0x5305 },
+		{ "sync-encrypt", no_argument, NULL, 0x5307 },
 		{ "no-nudge", no_argument, NULL, 0x5306 },
 		/* --- end sync --- */
 		{ "help", no_argument, NULL, 'h' },
@@ -338,6 +341,9 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		}
 		case 0x5306:
 			d->no_nudge = true;
+			break;
+		case 0x5307:
+			sync_cli.seal = true;
 			break;
 		/* --- end sync --- */
 		case 'h':

@@ -105,12 +105,15 @@ static uint16_t free_port(void)
 	return port;
 }
 
+static bool fixture_seal;	/* setup_sealed: both encrypt */
+
 static struct sync *make(struct fixture *f, struct mock_be *m,
 			 const char *node, uint32_t self, uint32_t peer)
 {
 	struct sync_opts o = {
 		.node = node, .keys = &f->ak, .peer = htonl(peer),
 		.port = f->port, .bind_addr = htonl(self),
+		.seal = fixture_seal,
 	};
 
 	m->b.ops = &mock_ops;
@@ -132,6 +135,16 @@ static int setup(void **state)
 	assert_non_null(f->s2);
 	*state = f;
 	return 0;
+}
+
+static int setup_sealed(void **state)
+{
+	int rc;
+
+	fixture_seal = true;
+	rc = setup(state);
+	fixture_seal = false;
+	return rc;
 }
 
 static int teardown(void **state)
@@ -536,6 +549,39 @@ static void test_roles_parse(void **state)
 	assert_string_equal(sync_role_name(SYNC_MASTER), "master");
 }
 
+/* --sync-encrypt on both: the stream and a bulk transfer arrive whole,
+ * every datagram with a payload went sealed, and a peer's clear payload is
+ * refused and counted, never installed. */
+static void test_sealed_pair(void **state)
+{
+	struct fixture *f = *state;
+	struct backend_sync_conn good = entry(7);
+	uint8_t buf[2048];
+	int len;
+
+	fill_table(&f->m1, 300);
+	assert_int_equal(sync_set_role(f->s1, SYNC_MASTER), 0);
+	assert_int_equal(sync_set_role(f->s2, SYNC_BACKUP), 0);
+	assert_true(run_until(f, (size_t *)&f->s2->st.bulk_done, 1, 5));
+	assert_int_equal(f->s2->st.last_bulk_entries, 300);
+	for (uint32_t i = 0; i < 100; i++) {
+		struct xd_conn_event ev = event(i, XD_TCP_ESTABLISHED, 10);
+
+		sync_feed_event(f->s1, &ev);
+	}
+	sync_flush(f->s1);
+	assert_true(run_until(f, &f->m2.ninst, 400, 3));
+	assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_CLEAR], 0);
+	assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_MAC], 0);
+	/* the same key, but in clear */
+	forge_node = "dir1";
+	len = forge(buf, "cluster-secret", SYNC_MSG_CONN, f->s1->gen,
+		    f->s1->seq + 1000, 0, &good, 1);
+	sync_rx_one(f->s2, buf, len, NULL, 0);
+	assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_CLEAR], 1);
+	assert_int_equal(f->m2.ninst, 400);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +590,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_role_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_detected_and_healed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_pair, setup_sealed, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_bounded, setup, teardown),
 		cmocka_unit_test(test_roles_parse),
 	};

@@ -43,6 +43,8 @@ struct sync_opts {
 	uint32_t bulk_bytes_per_tick;	/* bulk pacing per 10 ms; 0: default */
 	uint32_t refresh_s;		/* master: full resync period; 0:
 					 * default, UINT32_MAX: never */
+	bool seal;			/* encrypt payloads (not with crc),
+					 * refuse peers' clear ones */
 };
 
 struct sync;
@@ -76,6 +78,7 @@ struct sync_cli {
 	const char *peer;	/* --sync-peer ADDR */
 	unsigned port;		/* --sync-port N, 0: SYNC_DEFAULT_PORT */
 	unsigned refresh_s;	/* --sync-refresh S, 0: default */
+	bool seal;		/* --sync-encrypt */
 };
 
 /*

@@ -55,7 +55,8 @@ int sync_daemon_open(struct sync **out, struct ev_loop *loop,
 {
 	struct sync_opts o = { .node = node, .dev = cli->dev,
 			       .port = (uint16_t)cli->port,
-			       .refresh_s = cli->refresh_s };
+			       .refresh_s = cli->refresh_s,
+			       .seal = cli->seal };
 	struct ha_config hacf = { 0 };
 	struct authkeys ak = { 0 };
 	char path[512];

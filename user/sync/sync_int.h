@@ -97,6 +97,7 @@ struct sync {
 	size_t nodelen;
 	struct authkeys keys;	/* our copy */
 	const struct auth_key *sign_key;
+	bool seal;		/* encrypt payloads, refuse clear ones */
 	uint16_t port, peer_port;
 	uint32_t mtu;
 	size_t payload_max;	/* per datagram, after header, node and MAC */
@@ -166,7 +167,7 @@ bool sync_is_local_addr(const struct sync *s, uint32_t addr);
 void sync_rx_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* One datagram as received (tests call this directly). rx_ns: kernel
  * receive time (CLOCK_REALTIME), 0 if unknown. Returns entries handled. */
-size_t sync_rx_one(struct sync *s, const uint8_t *buf, size_t len,
+size_t sync_rx_one(struct sync *s, uint8_t *buf, size_t len,
 		   const struct sockaddr_in *from, uint64_t rx_realtime_ns);
 
 /* sync_master.c */
