@@ -46,7 +46,7 @@ CFLAGS  += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
-	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lm
+	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lcap -lm
 
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu

@@ -14,7 +14,7 @@ libcurl4-openssl-dev libev-dev libjansson-dev libcmocka-dev libssl-dev
 libmicrohttpd-dev libsystemd-dev netbase openssl iproute2 iputils-ping ethtool
 nftables nginx-light vsftpd curl procps psmisc kmod python3 jq
 dpkg-dev debhelper fakeroot lintian debootstrap systemd-container bash-completion
-libclang-rt-14-dev qemu-system-x86 busybox-static cpio"
+libclang-rt-14-dev qemu-system-x86 busybox-static cpio libcap-dev"
 # Packages installed only for the tests whose service must stay off.
 TEST_SERVICES="nginx vsftpd"
 

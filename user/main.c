@@ -28,6 +28,7 @@
 #include "service.h"
 #include "sync/nudge.h"
 #include "sync/sync.h"
+#include "privs.h"
 #include "util.h"
 
 #define DEFAULT_RUNDIR	"/run/xdirector"
@@ -54,6 +55,8 @@ static void usage(FILE *out)
 "      --sync-peer ADDR   send sync to ADDR (unicast), not ha.cf's links\n"
 "      --sync-port N      sync UDP port (default 8848)\n"
 "      --sync-refresh S   active director: full resync every S seconds (default 60)\n"
+"      --keep-privileges  keep every capability (default: once attached, only\n"
+"                         those its work needs, and no_new_privs)\n"
 "      --sync-encrypt     encrypt sync payloads (AES-256 from the authkeys\n"
 "                         secret) and refuse a peer's unencrypted ones\n"
 "      --no-nudge         after taking over from a dead peer, do not make the\n"
@@ -267,6 +270,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "sync-port", required_argument, NULL, 0x5304 },
 		{ "sync-refresh", required_argument, NULL, 0x5305 },
 		{ "sync-encrypt", no_argument, NULL, 0x5307 },
+		{ "keep-privileges", no_argument, NULL, 0x5308 },
 		{ "no-nudge", no_argument, NULL, 0x5306 },
 		/* --- end sync --- */
 		{ "help", no_argument, NULL, 'h' },
@@ -344,6 +348,9 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			break;
 		case 0x5307:
 			sync_cli.seal = true;
+			break;
+		case 0x5308:
+			d->keep_privileges = true;
 			break;
 		/* --- end sync --- */
 		case 'h':
@@ -487,6 +494,14 @@ int main(int argc, char **argv)
 	/* HA after the datapath and checks run: a takeover serves at once. */
 	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err)))
 		return start_failed(&d, err);
+	/* Everything is attached and open: from here on, least privilege. */
+	if (!d.keep_privileges) {
+		rc = privs_drop(false, err, sizeof(err));
+		if (rc)
+			return start_failed(&d, err);
+		xd_info("privileges: keeping only %s; no_new_privs set",
+			privs_kept(false));
+	}
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
