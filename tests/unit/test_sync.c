@@ -507,7 +507,6 @@ static void test_flood_bounded(void **state)
 	uint8_t buf[2048];
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), len, sent = 0;
 	uint64_t before;
-	double t0, per;
 
 	assert_int_equal(sync_set_role(f->s2, SYNC_BACKUP), 0);
 	len = forge(buf, "not-the-key", SYNC_MSG_CONN, 9, 1, 0, &e, 1);
@@ -518,11 +517,9 @@ static void test_flood_bounded(void **state)
 	assert_true(sent > 1000);
 	/* One wake-up handles a bounded number of datagrams. */
 	before = f->s2->st.rx_msgs;
-	t0 = ev_time();
 	sync_rx_cb(f->loop, &f->s2->rx_io, EV_READ);
-	per = ev_time() - t0;
+	/* bounded by count, not by time (which would measure the machine) */
 	assert_in_range(f->s2->st.rx_msgs - before, 1, SYNC_RX_MSGS_BUDGET);
-	assert_true(per < 0.05);
 	/* And the rest, eventually, all counted as forged. */
 	while (f->s2->st.rx_msgs - before < (uint64_t)sent) {
 		uint64_t n = f->s2->st.rx_msgs;
