@@ -511,6 +511,12 @@ static const struct bad_case bad_cases[] = {
 	  "t.cf:3: ", "duplicate real server (already at line 2)" },
 	{ "virtual=10.0.0.1:80\n\treal=10.0.0.1->10.0.0.3:80 masq\n\treal=10.0.0.2:80 masq\n",
 	  "t.cf:3: ", "duplicate real server (already at line 2)" },
+	/* the first duplicate in file order is the one named, wherever the
+	 * sort puts it; 64k reals are checked in n log n */
+	{ "virtual=10.0.0.1:80\n\treal=10.1.0.0->10.1.255.254:80 masq\n"
+	  "\treal=10.2.0.9:80 masq\n\treal=10.1.200.3:80 masq\n"
+	  "\treal=10.2.0.9:80 masq\n\treal=10.1.0.7:80 masq\n",
+	  "t.cf:4: ", "real 10.1.200.3:80: duplicate real server (already at line 2)" },
 	{ "autoreload=maybe\n", "t.cf:1: ", "autoreload: expected yes or no, not 'maybe'" },
 	{ "virtual=10.0.0.1:80\n\tquiescent=1\n", "t.cf:2: ", "quiescent: expected yes or no" },
 	{ "virtual=10.0.0.1:80\n\trequest=\"/index.html\n", "t.cf:2: ", "unterminated quote" },
