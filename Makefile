@@ -129,7 +129,8 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run.sh
 
-demo: deps
+demo:
+	$(Q)sh scripts/deps.sh --demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/netns/demo.sh
 

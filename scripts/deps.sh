@@ -2,6 +2,10 @@
 # Install every Debian package the build, the tests, the demo and the
 # benchmarks need. Idempotent and quiet when everything is already there.
 #
+#   sh scripts/deps.sh          everything (make check, CI)
+#   sh scripts/deps.sh --demo   without the packaging tools (make demo):
+#                               about 150 packages instead of 330
+#
 # Some test packages ship a service (nginx, vsftpd). Our tests start their
 # own copies inside network namespaces; on the host those services must
 # neither run nor start at the next boot. Every run of this script leaves
@@ -12,8 +16,11 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 linux-libc-dev gcc-multilib libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libcurl4-openssl-dev libev-dev libjansson-dev libcmocka-dev libssl-dev
 libmicrohttpd-dev libsystemd-dev netbase openssl iproute2 iputils-ping ethtool
-nftables nginx-light vsftpd curl procps psmisc kmod python3 jq
-dpkg-dev debhelper fakeroot lintian debootstrap systemd-container bash-completion"
+nftables nginx-light vsftpd curl procps psmisc kmod python3 jq"
+# make deb and the package tests (tests/pkg, tests/cli's completion test).
+PKGS_PACKAGING="dpkg-dev debhelper fakeroot lintian debootstrap
+systemd-container bash-completion"
+[ "${1:-}" = --demo ] || PKGS="$PKGS $PKGS_PACKAGING"
 # Packages installed only for the tests whose service must stay off.
 TEST_SERVICES="nginx vsftpd"
 
