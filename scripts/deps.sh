@@ -3,8 +3,8 @@
 # benchmarks need. Idempotent and quiet when everything is already there.
 #
 #   sh scripts/deps.sh          everything (make check, CI)
-#   sh scripts/deps.sh --demo   without the packaging tools (make demo):
-#                               about 150 packages instead of 330
+#   sh scripts/deps.sh --demo   without the packaging tools and qemu (make
+#                               demo): about 150 packages instead of 330+
 #
 # Some test packages ship a service (nginx, vsftpd). Our tests start their
 # own copies inside network namespaces; on the host those services must
@@ -16,11 +16,13 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 linux-libc-dev gcc-multilib libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libcurl4-openssl-dev libev-dev libjansson-dev libcmocka-dev libssl-dev
 libmicrohttpd-dev libsystemd-dev netbase openssl iproute2 iputils-ping ethtool
-nftables nginx-light vsftpd curl procps psmisc kmod python3 jq"
-# make deb and the package tests (tests/pkg, tests/cli's completion test).
-PKGS_PACKAGING="dpkg-dev debhelper fakeroot lintian debootstrap
-systemd-container bash-completion"
-[ "${1:-}" = --demo ] || PKGS="$PKGS $PKGS_PACKAGING"
+nftables nginx-light vsftpd curl procps psmisc kmod python3 jq
+libclang-rt-14-dev"
+# make deb and the package tests (tests/pkg, tests/cli's completion test),
+# and the qemu harness (tests/qemu): not needed by make demo.
+PKGS_CHECK="dpkg-dev debhelper fakeroot lintian debootstrap
+systemd-container bash-completion qemu-system-x86 busybox-static cpio"
+[ "${1:-}" = --demo ] || PKGS="$PKGS $PKGS_CHECK"
 # Packages installed only for the tests whose service must stay off.
 TEST_SERVICES="nginx vsftpd"
 

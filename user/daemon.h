@@ -23,7 +23,7 @@ struct daemon {
 	char bpffs[256];
 	struct backend_opts bopts;
 	struct backend *backend;
-	struct controller ctl;
+	struct controller controller;
 	struct ctl_server ctl_srv;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer maintain;
@@ -44,7 +44,5 @@ struct daemon {
 
 /* Control-socket commands (user/ctl/commands.c). */
 json_t *daemon_command(void *arg, const char *cmd, json_t *req);
-/* Prometheus text exposition of every counter. */
-char *daemon_metrics_text(struct daemon *d);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "cfgcheck.h"
 #include "daemon.h"
+#include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
 #include "service.h"
@@ -146,19 +147,21 @@ static void maintain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct daemon *d = w->data;
 
 	d->backend->ops->maintain(d->backend);
-	controller_tick(&d->ctl);
+	controller_tick(&d->controller);
 }
 
-static char *metrics_text(void *arg)
+static char *daemon_metrics(void *arg)
 {
-	return daemon_metrics_text(arg);
+	struct daemon *d = arg;
+
+	return metrics_text(d->backend);
 }
 
 /* After each successful (re)load: follow metrics= from the file. */
 static void config_loaded(void *arg)
 {
 	struct daemon *d = arg;
-	const char *want = d->ctl.cfg.metrics ? d->ctl.cfg.metrics : "";
+	const char *want = d->controller.cfg.metrics ? d->controller.cfg.metrics : "";
 	char err[256];
 
 	service_notify_status(&d->svc);
@@ -169,7 +172,7 @@ static void config_loaded(void *arg)
 	snprintf(d->metrics_listen, sizeof(d->metrics_listen), "%s", want);
 	if (!*want)
 		return;
-	d->metrics = metrics_http_start(d->loop, want, metrics_text, d, err,
+	d->metrics = metrics_http_start(d->loop, want, daemon_metrics, d, err,
 					sizeof(err));
 	if (!d->metrics)
 		xd_err("%s", err);
@@ -362,7 +365,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 /* Log where ldirectord.cf's logfile= says, once the daemon runs detached. */
 static void setup_logging(struct daemon *d)
 {
-	const struct ld_config *cfg = &d->ctl.cfg;
+	const struct ld_config *cfg = &d->controller.cfg;
 
 	if (d->foreground)
 		return;
@@ -383,7 +386,7 @@ static int start_failed(struct daemon *d, const char *err)
 	xd_err("%s", err);
 	ha_close(d->ha);
 	ctl_server_close(&d->ctl_srv);
-	controller_fini(&d->ctl);
+	controller_fini(&d->controller);
 	d->backend->ops->close(d->backend, false);
 	return 1;
 }
@@ -431,11 +434,11 @@ int main(int argc, char **argv)
 		xd_err("%s", err);
 		return 1;
 	}
-	rc = controller_init(&d.ctl, d.loop, d.backend, cfg_file);
-	d.ctl.on_loaded = config_loaded;
-	d.ctl.on_loaded_arg = &d;
+	rc = controller_init(&d.controller, d.loop, d.backend, cfg_file);
+	d.controller.on_loaded = config_loaded;
+	d.controller.on_loaded_arg = &d;
 	if (!rc)
-		rc = controller_load(&d.ctl, err, sizeof(err));
+		rc = controller_load(&d.controller, err, sizeof(err));
 	if (rc) {
 		xd_err("%s", err);
 		/* An earlier daemon's datapath keeps running untouched; one
@@ -447,7 +450,7 @@ int main(int argc, char **argv)
 	rc = ctl_server_open(&d.ctl_srv, d.loop, sock, daemon_command, &d);
 	if (rc) {
 		xd_err("%s: control socket: %s", sock, strerror(-rc));
-		controller_fini(&d.ctl);
+		controller_fini(&d.controller);
 		d.backend->ops->close(d.backend, !d.backend->resumed);
 		return 1;
 	}
@@ -495,7 +498,7 @@ int main(int argc, char **argv)
 		d.node, cfg_file, d.bpffs, sock);
 	/* The datapath is attached and HA runs: READY for systemd once the
 	 * first check verdicts are in. */
-	service_notify_start(&d.svc, d.loop, &d.ctl);
+	service_notify_start(&d.svc, d.loop, &d.controller);
 	ev_run(d.loop, 0);
 
 	/* Give up the VIPs and tell the peer before anything else stops. */
@@ -511,11 +514,11 @@ int main(int argc, char **argv)
 
 	/* ldirectord's cleanstop: remove the table on a deliberate stop,
 	 * or leave it serving for the next daemon. */
-	clean = d.ctl.cfg.cleanstop;
+	clean = d.controller.cfg.cleanstop;
 	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
 	ctl_server_close(&d.ctl_srv);
 	metrics_http_stop(d.metrics);
-	controller_fini(&d.ctl);
+	controller_fini(&d.controller);
 	d.backend->ops->close(d.backend, clean);
 	{
 		char pid[512];

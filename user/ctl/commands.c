@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "daemon.h"
+#include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
 #include "sync/nudge.h"
@@ -144,7 +145,7 @@ static json_t *cmd_list(struct daemon *d)
 				continue;
 			stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
 				  s->svc.port, r);
-			h = controller_health(&d->ctl, s->svc.vip,
+			h = controller_health(&d->controller, s->svc.vip,
 					      ntohs(s->svc.port), s->svc.proto,
 					      r->real.addr, ntohs(r->real.port));
 			json_array_append_new(reals, json_pack(
@@ -181,6 +182,7 @@ static json_t *cmd_status(struct daemon *d)
 	struct backend_snapshot snap;
 	json_t *ifs = json_array(), *reasons = json_object(), *health = json_array();
 	int rc = d->backend->ops->snapshot(d->backend, &snap);
+	struct controller_info ci;
 	json_t *out;
 
 	if (rc) {
@@ -193,18 +195,21 @@ static json_t *cmd_status(struct daemon *d)
 		const struct backend_iface *f = &snap.ifaces[i];
 
 		json_array_append_new(ifs, json_pack(
-			"{s:s, s:s, s:s, s:s}", "ifname", f->name,
+			"{s:s, s:s, s:s, s:s, s:s, s:s}", "ifname", f->name,
 			"mode", dp_mode_name(f->mode),
+			"hook", dp_hook_name(f->hook),
 			"role", f->ext && f->in ? "external+internal" :
 				f->ext ? "external" : "internal",
-			"why", f->why ? f->why : ""));
+			"why", f->why ? f->why : "",
+			"hook_why", f->hook_why ? f->hook_why : ""));
 	}
 	for (int r = 0; r < XD_REASON_MAX; r++)
 		json_object_set_new(reasons, xd_reason_name(r), json_pack(
 			"{s:I, s:I}", "pkts", (json_int_t)snap.reasons[r].pkts,
 			"bytes", (json_int_t)snap.reasons[r].bytes));
-	for (size_t i = 0; i < d->ctl.nhealth; i++) {
-		const struct real_health *h = &d->ctl.health[i];
+	controller_info(&d->controller, &ci);
+	for (size_t i = 0; i < ci.nhealth; i++) {
+		const struct real_health *h = &ci.health[i];
 
 		json_array_append_new(health, json_pack(
 			"{s:s, s:o, s:i, s:o, s:i, s:s, s:f, s:s}",
@@ -216,11 +221,11 @@ static json_t *cmd_status(struct daemon *d)
 	}
 	out = json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o}",
 			 "ok", 1, "node", d->node, "pid", (int)getpid(),
-			 "config", d->ctl.cfg_path, "bpffs", d->bpffs,
+			 "config", ci.cfg_path, "bpffs", d->bpffs,
 			 "backend", d->backend->ops->name,
 			 "started_at", d->started_at,
-			 "config_loaded_at", d->ctl.loaded_at,
-			 "reloads", (int)d->ctl.reloads,
+			 "config_loaded_at", ci.loaded_at,
+			 "reloads", (int)ci.reloads,
 			 "datapath", ifs, "reasons", reasons,
 			 "flow_cache", "hits", (json_int_t)snap.flow_hits,
 			 "misses", (json_int_t)snap.flow_misses,
@@ -291,14 +296,15 @@ static json_t *cmd_conns(struct daemon *d, json_t *req)
 static json_t *cmd_reload(struct daemon *d)
 {
 	char err[1024];
-	int rc = controller_load(&d->ctl, err, sizeof(err));
+	struct controller_info ci;
+	int rc = controller_reload(&d->controller, err, sizeof(err));
 
 	if (rc) {
 		xd_err("reload refused, running configuration kept: %s", err);
 		return ctl_error("%s", err);
 	}
-	d->ctl.reloads++;
-	xd_info("configuration reloaded from %s", d->ctl.cfg_path);
+	controller_info(&d->controller, &ci);
+	xd_info("configuration reloaded from %s", ci.cfg_path);
 	return json_pack("{s:b}", "ok", 1);
 }
 
@@ -380,7 +386,7 @@ json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 	if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover"))
 		return cmd_ha(d, !strcmp(cmd, "standby"));
 	if (!strcmp(cmd, "metrics")) {
-		char *text = daemon_metrics_text(d);
+		char *text = metrics_text(d->backend);
 		json_t *r = json_pack("{s:b, s:s}", "ok", 1, "text",
 				      text ? text : "");
 
