@@ -183,7 +183,7 @@ install-files:
 		$(DESTDIR)/usr/share/bash-completion/completions/xdirectorctl
 
 # The Debian package, built from a copy of the tree (tracked and untracked
-# files, not build/) in $(BUILD)/deb, checked by lintian. About 2 minutes.
+# files, not build/) in $(BUILD)/deb, checked by lintian. About 3 minutes.
 deb:
 	$(Q)sh scripts/deb.sh $(BUILD)/deb
 
