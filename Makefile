@@ -158,7 +158,8 @@ endif
 san-build:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
 
-demo: deps
+demo:
+	$(Q)sh scripts/deps.sh --demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/netns/demo.sh
 
@@ -182,7 +183,7 @@ install-files:
 		$(DESTDIR)/usr/share/bash-completion/completions/xdirectorctl
 
 # The Debian package, built from a copy of the tree (tracked and untracked
-# files, not build/) in $(BUILD)/deb, checked by lintian. About 2 minutes.
+# files, not build/) in $(BUILD)/deb, checked by lintian. About 3 minutes.
 deb:
 	$(Q)sh scripts/deb.sh $(BUILD)/deb
 

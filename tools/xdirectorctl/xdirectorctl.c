@@ -28,7 +28,7 @@ struct opts {
 	bool rate;
 	double interval;
 	/* ipvsadm habits (ipvsadm.h) */
-	bool sort, exact, save;
+	bool sort, exact, save, timeout;
 	const char *svc_proto;	/* "TCP"/"UDP" with -t/-u */
 	const char *svc_spec;	/* VIP:PORT */
 };
@@ -38,7 +38,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: xdirectorctl [--rundir DIR] [--json] COMMAND [options]\n"
 "commands:\n"
-"  list [-n] [--stats | --rate [--interval S] | --save]\n"
+"  list [-n] [--stats | --rate [--interval S] | --save | --timeout]\n"
 "       [-t|-u VIP:PORT] [--sort] [--exact]\n"
 "                           the table, as ipvsadm -L; --save as ipvsadm -S\n"
 "  zero                     zero the counters list --stats shows, as\n"
@@ -551,6 +551,7 @@ int main(int argc, char **argv)
 		{ "sort", no_argument, NULL, 0x4901 },
 		{ "exact", no_argument, NULL, 'x' },
 		{ "save", no_argument, NULL, 'S' },
+		{ "timeout", no_argument, NULL, 0x4902 },
 		{ "zero", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -593,6 +594,7 @@ int main(int argc, char **argv)
 		case 0x4901: o.sort = true; break;
 		case 'x': o.exact = true; break;
 		case 'S': o.save = true; break;
+		case 0x4902: o.timeout = true; break;
 		case 'Z':
 			if (cmd && strcmp(cmd, "zero")) {
 				fprintf(stderr, "xdirectorctl: -Z with '%s'\n", cmd);
@@ -644,7 +646,9 @@ int main(int argc, char **argv)
 		json_dumpf(reply, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else if (!strcmp(cmd, "list")) {
-		if (o.save)
+		if (o.timeout)
+			print_timeouts(stdout, reply);
+		else if (o.save)
 			print_save(stdout, reply);
 		else if (o.stats)
 			print_stats(reply, o.exact);

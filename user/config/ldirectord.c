@@ -52,6 +52,7 @@ enum kind {
 	K_SCHEDULER,	/* char[LD_SCHED_MAX] */
 	K_PROTOCOL,	/* uint8_t, tcp|udp|fwm */
 	K_NETMASK,	/* uint32_t, dotted quad */
+	K_TIMEOUTS,	/* unsigned[3]: tcp tcpfin udp, as ipvsadm --set */
 	K_FALLBACK,	/* has_fallback + struct ld_real_entry */
 	K_EXECUTE,	/* appended to cfg->execute */
 	K_REAL,		/* appended to the virtual's reals */
@@ -112,6 +113,8 @@ static const struct key keys[] = {
 	{ "metrics",		K_STRING,	G(metrics), NO, NULL, NULL },
 	/* xdirector's own: keep check connections open between checks */
 	{ "checkreuse",		K_BOOL,		G(checkreuse), NO, "no", NULL },
+	/* xdirector's own: connection timeouts, as ipvsadm --set */
+	{ "timeout",		K_TIMEOUTS,	G(timeout), NO, NULL, NULL },
 	{ "emailalertfrom",	K_STRING,	G(emailalertfrom), NO, NULL, IGNORED },
 	{ "smtp",		K_STRING,	G(smtp), NO, NULL, IGNORED },
 	{ "execute",		K_EXECUTE,	NO, NO, NULL,
@@ -383,6 +386,38 @@ static bool read_decimal(const char *s, double *out)
 	errno = 0;
 	*out = strtod(s, &end);
 	return !errno && !*end;
+}
+
+static bool read_ulong(const char *s, unsigned long max, unsigned long *out);
+
+/*
+ * timeout = TCP TCPFIN UDP: idle timeouts in seconds of established TCP
+ * connections, of TCP connections after a FIN, and of UDP flows, in the
+ * order of ipvsadm --set; 0 keeps IPVS's default (900 120 300), as there.
+ */
+static int read_timeouts(struct parser *p, const char *v, unsigned *out)
+{
+	static const char *const names[] = { "tcp", "tcpfin", "udp" };
+	char buf[128], *save = NULL, *tok;
+	unsigned long n;
+	int i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save), i++) {
+		if (i == 3)
+			return fail(p, "timeout: more than three values (tcp "
+				    "tcpfin udp, as ipvsadm --set)");
+		if (!read_ulong(tok, LD_TIMEOUT_MAX, &n))
+			return fail(p, "timeout: %s '%s' is not a number of "
+				    "seconds from 0 to %d", names[i], tok,
+				    LD_TIMEOUT_MAX);
+		out[i] = (unsigned)n;
+	}
+	if (i != 3)
+		return fail(p, "timeout: expected three values, tcp tcpfin "
+			    "udp (as ipvsadm --set; 0 keeps the default)");
+	return 0;
 }
 
 static bool read_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -876,6 +911,8 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 		return read_protocol(p, v, f);
 	case K_NETMASK:
 		return read_netmask(p, v, f);
+	case K_TIMEOUTS:
+		return read_timeouts(p, v, f);
 	case K_EXECUTE:
 		if (!*v)
 			return fail(p, "execute: missing value");
