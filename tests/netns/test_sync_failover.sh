@@ -392,9 +392,9 @@ for i in range(n):
         port, d = 694, os.urandom(rnd.randint(1, 300))
     else:           # a heartbeat (or takeover) from dir1, MAC made up
         port = 694
-        d = struct.pack(">IBBBBQQ32sBBBBII", 0x58444842, 1, rnd.choice((1, 2)),
-                        rnd.choice((0, 1)), 1, gen, i, b"dir1", 2, 0, 0, 0,
-                        1, 100) + os.urandom(20)
+        d = struct.pack(">IBBBBQQ32sBBBBIIQI", 0x58444842, 2,
+                        rnd.choice((1, 2)), rnd.choice((0, 1)), 1, gen, i,
+                        b"dir1", 2, 0, 0, 0, 1, 100, 0, 0) + os.urandom(20)
     try:
         s.sendto(d, (dst, port))
         sent[port] += 1

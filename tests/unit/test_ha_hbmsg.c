@@ -38,6 +38,7 @@ static struct hbmsg sample(void)
 		.type = HBMSG_HEARTBEAT, .link = 1, .gen = 1700000000123ull,
 		.seq = 42, .role = 2, .flags = HBMSG_F_HOLD, .pings_up = 3,
 		.epoch = 7, .keepalive_ms = 100,
+		.table_gen = 1764990000123456ull, .table_entries = 100000,
 	};
 
 	strcpy(m.node, "dir2");
@@ -66,6 +67,8 @@ static void test_roundtrip_each_key(void **state)
 		assert_int_equal(out.pings_up, 3);
 		assert_int_equal(out.epoch, 7);
 		assert_int_equal(out.keepalive_ms, 100);
+		assert_int_equal(out.table_gen, m.table_gen);
+		assert_int_equal(out.table_entries, 100000);
 	}
 }
 
@@ -118,6 +121,19 @@ static void test_tampered_rejected(void **state)
 	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_ERR_FORMAT);
 }
 
+/* A version 1 sender (no table fields) is refused before its MAC is
+ * looked at, even when signed with a listed key. */
+static void test_version1_rejected(void **state)
+{
+	struct hbmsg m = sample(), out;
+	uint8_t buf[HBMSG_MAX_LEN];
+	int n = hbmsg_encode(&m, authkeys_find(&ak, 1), buf, sizeof(buf));
+
+	assert_true(n > 0);
+	buf[4] = 1;
+	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_ERR_FORMAT);
+}
+
 static void test_encode_limits(void **state)
 {
 	struct hbmsg m = sample();
@@ -166,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_forged_key_rejected),
 		cmocka_unit_test(test_unsigned_and_truncated_rejected),
 		cmocka_unit_test(test_tampered_rejected),
+		cmocka_unit_test(test_version1_rejected),
 		cmocka_unit_test(test_encode_limits),
 		cmocka_unit_test(test_replayed_capture_rejected),
 	};

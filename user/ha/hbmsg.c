@@ -18,11 +18,6 @@ const char *hbmsg_err_name(enum hbmsg_err e)
 {
 	return e < HBMSG_ERR_MAX ? err_names[e] : "?";
 }
-
-
-
-
-
 int hbmsg_encode(const struct hbmsg *m, const struct auth_key *key,
 		 uint8_t *buf, size_t len)
 {
@@ -48,6 +43,8 @@ int hbmsg_encode(const struct hbmsg *m, const struct auth_key *key,
 	buf[58] = m->pings_up;
 	put32(buf + 60, m->epoch);
 	put32(buf + 64, m->keepalive_ms);
+	put64(buf + 68, m->table_gen);
+	put32(buf + 76, m->table_entries);
 	maclen = len - HBMSG_HDR_LEN;
 	rc = auth_sign(key, buf, HBMSG_HDR_LEN, buf + HBMSG_HDR_LEN, &maclen);
 	if (rc)
@@ -92,5 +89,7 @@ enum hbmsg_err hbmsg_decode(const uint8_t *buf, size_t len,
 	m->pings_up = buf[58];
 	m->epoch = get32(buf + 60);
 	m->keepalive_ms = get32(buf + 64);
+	m->table_gen = get64(buf + 68);
+	m->table_entries = get32(buf + 76);
 	return HBMSG_OK;
 }
