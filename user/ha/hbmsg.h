@@ -13,8 +13,9 @@
  *
  * Version 2 added table_gen and table_entries: the connection table the
  * sender holds from its peer, for the failback handshake (docs/sync.md).
- * Version 1 packets are refused (bad_format): both directors must run the
- * same version.
+ * Version 1 packets (68-byte header, MAC right after keepalive_ms) are
+ * still accepted, as holding no table, so that a director can be upgraded
+ * while its peer runs the older version; we send version 2 only.
  */
 #ifndef XD_HA_HBMSG_H
 #define XD_HA_HBMSG_H
@@ -28,6 +29,7 @@
 #define HBMSG_MAGIC		0x58444842u	/* "XDHB" */
 #define HBMSG_VERSION		2
 #define HBMSG_HDR_LEN		80
+#define HBMSG_V1_HDR_LEN	68
 #define HBMSG_MAX_LEN		(HBMSG_HDR_LEN + AUTH_MAC_MAX)
 #define HBMSG_NODE_LEN		32
 
