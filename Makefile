@@ -4,9 +4,18 @@
 #   make check      deps + build + every test (prints "N passed, N failed")
 #   make demo       deps + build + the seed topology in namespaces
 #   make bench      deps + build + benchmarks
+#   make fuzz       libFuzzer targets, each for FUZZ_TIME seconds (default 60)
+#   make check SANITIZE=1   unit and BPF tests under ASan + UBSan only
 # V=1 shows full commands. WERROR=1 (set in CI) turns warnings into errors.
 
 BUILD    ?= build
+# SANITIZE=1: the same tree built with ASan and UBSan into build-san/ (its
+# own directory, so the two builds never mix objects).
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+BUILD    := build-san
+endif
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -30,6 +39,10 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	   -D_GNU_SOURCE -Iheaders -Iuser -I$(BUILD) $(PKG_CFLAGS)
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS  += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
 endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
 	   -lnl-3 -lcrypto -lmicrohttpd -lm
@@ -70,12 +83,15 @@ TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
 
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
-.PHONY: all deps check demo bench install clean help tests
+.PHONY: all deps check demo bench install clean help tests test-bins fuzz fuzz-build \
+	san-build
 .SECONDARY:
 
 all: $(PROGS) tests
 
-tests: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(TOOL_BINS)
+tests: test-bins $(TOOL_BINS)
+
+test-bins: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN))
 
 help:
 	@sed -n '1,8p' Makefile
@@ -124,9 +140,22 @@ $(BUILD)/tools/%: tools/%.c $(LIBXD) $(BPF_SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< $(LIBXD) $(LDLIBS) -o $@
 
+ifeq ($(SANITIZE),1)
+check: deps
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
+	$(Q)BUILD=$(BUILD) sh tests/run.sh unit bpf
+else
+# Besides the plain build: the sanitizer build of the unit and BPF tests
+# (group san) and the fuzz targets (group fuzz: a short run of each).
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory san-build
+	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)sh tests/run.sh
+endif
+
+san-build:
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -144,7 +173,36 @@ install: all
 	install -D -m 644 docs/xdirector.5 $(DESTDIR)/usr/share/man/man5/xdirector.5
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build build-san
+
+# --- fuzz targets: tests/fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME, built
+# with clang's libFuzzer, ASan and UBSan over their own copy of the daemon's
+# objects. Warnings are not errors here: clang warns where gcc does not.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(USER_SRCS))
+FUZZ_CFLAGS := $(filter-out -Werror,$(CFLAGS)) -O1 \
+	       -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME  ?= 60
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) sh tests/fuzz/run.sh
+
+$(BUILD)/fuzz/obj/%.o: %.c $(USER_HDRS) $(BPF_SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/libxd.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libxd.a $(wildcard tests/fuzz/*.h)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libxd.a \
+		$(LDLIBS) -o $@
 
 # --- bench BPF objects: rules (variables near TOOL_BINS)
 $(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c $(BPF_HDRS) $(wildcard tools/bench/*.h)

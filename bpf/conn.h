@@ -14,25 +14,31 @@
 /* last_seen is refreshed at most this often: fewer writes to shared lines */
 #define XD_TOUCH_NS		(NSEC_PER_SEC / 2)
 
+/*
+ * Bound idx to [0, max) in the register the next access uses. A C bounds
+ * check is not enough on older verifiers (Linux 6.1): clang may spill the
+ * index across a helper call, test one reload and index with another, and
+ * only newer kernels carry the test over to the second copy.
+ */
+#define xd_bound_index(idx, max)					\
+	asm volatile("if %0 < %1 goto +1; %0 = 0" : "+r"(idx) : "i"(max))
+
 static __always_inline __u64 state_timeout(__u32 state)
 {
 	__u32 zero = 0;
-	struct xd_params *p = bpf_map_lookup_elem(&params, &zero);
+	struct xd_params *p;
+	__u64 idx = state;
 
 	if (state >= XD_STATE_MAX)
 		return 0;
-	if (p && p->timeout_ns[state])
-		return p->timeout_ns[state];
-	/* Defaults of IPVS, used until the daemon writes its own. */
-	switch (state) {
-	case XD_TCP_SYN_RECV:		return 60 * NSEC_PER_SEC;
-	case XD_TCP_ESTABLISHED:	return 900 * NSEC_PER_SEC;
-	case XD_TCP_FIN_WAIT:		return 120 * NSEC_PER_SEC;
-	case XD_TCP_TIME_WAIT:		return 120 * NSEC_PER_SEC;
-	case XD_TCP_CLOSE:		return 10 * NSEC_PER_SEC;
-	case XD_UDP:			return 300 * NSEC_PER_SEC;
-	default:			return 2 * NSEC_PER_SEC;
+	p = bpf_map_lookup_elem(&params, &zero);
+	if (p) {
+		xd_bound_index(idx, XD_STATE_MAX);
+		if (p->timeout_ns[idx])
+			return p->timeout_ns[idx];
 	}
+	/* IPVS's defaults, used until the daemon writes its own */
+	return xd_default_timeout_s(state) * NSEC_PER_SEC;
 }
 
 /*

@@ -82,10 +82,18 @@ static long lc_visit(__u32 i, struct lc_ctx *ctx)
 	/* IPVS weighs an active connection as 256 inactive ones. */
 	overhead = ((__u64)(rc->active > 0 ? rc->active : 0) << 8) +
 		   (rc->inactive > 0 ? rc->inactive : 0);
-	if (ctx->best == XD_NO_REAL ||
-	    (ctx->weighted ?
-	     overhead * ctx->best_weight < ctx->best_overhead * r->weight :
-	     overhead < ctx->best_overhead)) {
+	/*
+	 * No "nothing picked yet" test: verifiers before Linux 6.8 check a
+	 * bpf_loop callback once, with the context as it is before the first
+	 * call, and rewrite branches that are constant there as dead code.
+	 * "best == XD_NO_REAL" was, and 6.1 then took every usable real in
+	 * turn. The start values (best_overhead ~0, best_weight 0) make the
+	 * first usable real win through comparisons the verifier cannot
+	 * decide. A weight is never 0 here (real_usable).
+	 */
+	if (ctx->weighted ?
+	    overhead * ctx->best_weight < ctx->best_overhead * r->weight :
+	    overhead < ctx->best_overhead) {
 		ctx->best = id;
 		ctx->best_overhead = overhead;
 		ctx->best_weight = r->weight;
@@ -100,6 +108,8 @@ static __always_inline __u32 sched_least_conn(const struct xd_svc *svc,
 		.nreals = svc->nreals,
 		.weighted = weighted,
 		.best = XD_NO_REAL,
+		.best_overhead = ~0ULL,
+		.best_weight = 0,
 	};
 	__u32 key = svc->id;
 

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|netns ...]     default: all three groups
+#   sh tests/run.sh [unit|bpf|san|fuzz|netns ...]   default: all of them
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
 # Groups, in order:
 #   unit   build/tests/test_*          cmocka, TAP output ("ok N - name")
 #   bpf    build/tests/bpf_packet_tests cmocka, needs root
+#   san    build-san/tests/*           unit and BPF tests built with ASan
+#                                      and UBSan (make san-build)
+#   fuzz   tests/fuzz/run.sh           each fuzz target for FUZZ_TIME (10) s
+#                                      (make fuzz-build)
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
@@ -18,7 +22,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf netns}
+RUN_GROUPS=${*:-unit bpf san fuzz netns}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -92,6 +96,30 @@ run_bpf() {
 	run_one bpf_packet_tests "$t"
 }
 
+# The sanitizer build's unit and BPF tests, named san/NAME. A group that
+# was not built (make san-build) is one failure, not a silent pass.
+run_san() {
+	sb=${SAN_BUILD:-build-san}
+	if [ ! -x "$sb/tests/bpf_packet_tests" ]; then
+		echo "not ok - san [$sb not built: make san-build]"
+		echo "san: not ok [$sb not built]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	for t in "$sb"/tests/test_* "$sb/tests/bpf_packet_tests"; do
+		[ -x "$t" ] || continue
+		selected "san/$(basename "$t")" || continue
+		run_one "san/$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 \
+			UBSAN_OPTIONS=print_stacktrace=1 "$t"
+	done
+}
+
+run_fuzz() {
+	selected fuzz || return 0
+	run_one fuzz env BUILD="$BUILD" FUZZ_TIME="${FUZZ_TIME:-10}" \
+		sh tests/fuzz/run.sh
+}
+
 run_netns() {
 	for t in tests/netns/test_*.sh; do
 		[ -f "$t" ] || continue
@@ -110,8 +138,11 @@ for g in $RUN_GROUPS; do
 	case $g in
 	unit) run_unit ;;
 	bpf) run_bpf ;;
+	san) run_san ;;
+	fuzz) run_fuzz ;;
 	netns) run_netns ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, netns)" >&2; exit 2 ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, netns)" >&2
+	   exit 2 ;;
 	esac
 done
 

@@ -477,7 +477,8 @@ start_director() {
 		--bpffs "$(director_bpffs "$_dir")" "$@"
 	_pid=$XD_BG_PID
 	_i=0
-	while [ $_i -lt 100 ]; do
+	# XD_START_TRIES: tenths of a second to wait (slow VMs need more).
+	while [ $_i -lt "${XD_START_TRIES:-100}" ]; do
 		if xdctl "$_dir" list -n >/dev/null 2>&1; then
 			return 0
 		fi

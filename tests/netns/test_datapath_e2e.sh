@@ -20,11 +20,15 @@
 #
 # Run once with --datapath tc (endpoint offloads at their defaults) and once
 # with --datapath xdp (tx checksum offload off on the endpoints, GRO on the
-# switch ports of the director). Cases per mode:
+# switch ports of the director); XD_MODES="tc xdp auto" adds auto (which
+# picks tc on veth). Cases per mode:
 #   the VIP refuses connections before the daemon runs (the test can fail)
-#   both interfaces run the requested datapath
+#   both interfaces run the requested datapath, through the hook status
+#   names (xdp-link; tcx-link, or clsact with our filter in `tc filter`)
 #   xdirectorctl list -n shows the service and both reals
 #   20 requests to the VIP all answered, balanced rr between the reals
+#   real1's nginx stopped: its check takes it out, all requests go to
+#   real2; restarted: it comes back, requests balanced again
 #   50 echo connections survive kill -9 and restart of the daemon
 #   ping to the director's own address still works through the kernel
 #   the forward-hook drop counter stays 0: the kernel forwarded nothing
@@ -41,7 +45,7 @@ virtual=192.168.10.100:80
 	real=10.0.0.12:80 masq 1
 	scheduler=rr
 	protocol=tcp
-	checktype=on
+	checktype=connect
 virtual=192.168.10.100:7
 	real=10.0.0.11:7 masq
 	real=10.0.0.12:7 masq
@@ -147,21 +151,80 @@ check_flow_cache() {
 
 # check_mode T MODE: both interfaces run the requested datapath, per the
 # daemon and, for native XDP, per the kernel.
+# check_mode T MODE: both interfaces run MODE, through the hook status
+# names, and the kernel shows that hook (clsact: our cls_bpf filter).
 check_mode() {
-	local out ok=1
+	local out ok=1 ifc
 	out=$(xdctl dir1 status 2>&1)
-	echo "$out" | grep -qE "^ +eth0 +$2 " || ok=0
-	echo "$out" | grep -qE "^ +eth1 +$2 " || ok=0
-	if [ "$2" = xdp ]; then
-		nsx dir1 ip link show eth0 | grep -q ' xdp ' || ok=0
-		nsx dir1 ip link show eth1 | grep -q ' xdp ' || ok=0
-	fi
+	for ifc in eth0 eth1; do
+		echo "$out" | grep -qE "^ +$ifc +$2 " || ok=0
+		case $2 in
+		xdp)
+			echo "$out" | grep -qE "^ +$ifc +xdp +xdp-link " || ok=0
+			nsx dir1 ip link show $ifc | grep -q ' xdp ' || ok=0 ;;
+		tc)
+			if echo "$out" | grep -qE "^ +$ifc +tc +clsact "; then
+				nsx dir1 tc filter show dev $ifc ingress |
+					grep -q 'bpf.* direct-action' || ok=0
+			else
+				echo "$out" | grep -qE "^ +$ifc +tc +tcx-link " || ok=0
+			fi ;;
+		esac
+	done
 	if [ $ok = 1 ]; then
-		t_ok "$1: eth0 and eth1 run the $2 datapath"
+		t_ok "$1: eth0 and eth1 run the $2 datapath ($(echo "$out" |
+			awk '$1 == "eth0" { print $3 }'))"
 	else
 		t_fail "$1: eth0 and eth1 run the $2 datapath" "see status"
 		echo "$out" | sed 's/^/#   /'
 	fi
+}
+
+# check_health T: real1's nginx stops; its check fails, it leaves the
+# table and every request goes to real2. Started again, it comes back and
+# the requests are balanced again. (Waits are bounded retries.)
+check_health() {
+	local tally i
+	bg_stop nginx-real1
+	i=0
+	while [ $i -lt 60 ] && xdctl dir1 list -n 2>/dev/null |
+		grep -qE -- '-> +10\.0\.0\.11:80 '; do
+		sleep 0.5; i=$((i + 1))
+	done
+	tally=$(curl_tally 10)
+	if [ "$(tally_get real2 "$tally")" = 10 ]; then
+		t_ok "$1: a real failing its check leaves ($tally)"
+	else
+		t_fail "$1: a real failing its check leaves" "$tally"
+		xdctl dir1 list -n 2>&1 | sed 's/^/#   /'
+	fi
+	if ! start_nginx real1; then
+		t_fail "$1: a real passing its check again comes back" \
+			"nginx did not restart"
+		return
+	fi
+	i=0
+	while [ $i -lt 60 ] && ! xdctl dir1 list -n 2>/dev/null |
+		grep -qE -- '-> +10\.0\.0\.11:80 '; do
+		sleep 0.5; i=$((i + 1))
+	done
+	tally=$(curl_tally 20)
+	if [ "$(tally_get fail "$tally")" = 0 ] &&
+		[ "$(tally_get real1 "$tally")" -ge 8 ] &&
+		[ "$(tally_get real2 "$tally")" -ge 8 ]; then
+		t_ok "$1: a real passing its check again comes back ($tally)"
+	else
+		t_fail "$1: a real passing its check again comes back" "$tally"
+	fi
+}
+
+# The mode the daemon reports for MODE on veth: auto picks tc there
+# (virtual devices).
+resolved_mode() {
+	case $1 in
+	auto) echo tc ;;
+	*) echo "$1" ;;
+	esac
 }
 
 run_mode() {
@@ -198,10 +261,11 @@ run_mode() {
 	fi
 	t_ok "$T: xdirectord starts"
 
-	check_mode "$T" "$mode"
+	check_mode "$T" "$(resolved_mode "$mode")"
 	check_list "$T"
 	check_requests "$T"
 	check_forwarded "$T" "requests"
+	check_health "$T"
 	check_restart "$T" "$mode"
 	check_flow_cache "$T"
 	if nsx client ping -c 3 -i 0.2 -W 1 192.168.10.2 >/dev/null 2>&1; then

@@ -329,9 +329,13 @@ static void print_status(json_t *reply)
 	printf("backend:     %s, pins in %s\n", sget(reply, "backend"),
 	       sget(reply, "bpffs"));
 	printf("datapath:\n");
-	json_array_foreach(json_object_get(reply, "datapath"), i, x)
-		printf("  %-12s %-12s %-18s (%s)\n", sget(x, "ifname"),
-		       sget(x, "mode"), sget(x, "role"), sget(x, "why"));
+	json_array_foreach(json_object_get(reply, "datapath"), i, x) {
+		const char *hw = sget(x, "hook_why");
+
+		printf("  %-12s %-4s %-17s %-18s (%s%s%s)\n", sget(x, "ifname"),
+		       sget(x, "mode"), sget(x, "hook"), sget(x, "role"),
+		       sget(x, "why"), *hw ? "; " : "", hw);
+	}
 	printf("real servers:\n");
 	json_array_foreach(json_object_get(reply, "health"), i, x) {
 		char va[64], ra[64];

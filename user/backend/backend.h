@@ -25,9 +25,11 @@ struct backend_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	enum dp_mode mode;
+	enum dp_hook hook;	/* the kernel hook the mode is attached by */
 	bool ext;		/* carries VIPs */
 	bool in;		/* carries real servers */
 	const char *why;	/* why this mode */
+	const char *hook_why;	/* why this hook ("" when the mode has one) */
 };
 
 struct backend_real_stat {

@@ -113,11 +113,13 @@ static json_t *cmd_status(struct daemon *d)
 		const struct backend_iface *f = &snap.ifaces[i];
 
 		json_array_append_new(ifs, json_pack(
-			"{s:s, s:s, s:s, s:s}", "ifname", f->name,
+			"{s:s, s:s, s:s, s:s, s:s, s:s}", "ifname", f->name,
 			"mode", dp_mode_name(f->mode),
+			"hook", dp_hook_name(f->hook),
 			"role", f->ext && f->in ? "external+internal" :
 				f->ext ? "external" : "internal",
-			"why", f->why ? f->why : ""));
+			"why", f->why ? f->why : "",
+			"hook_why", f->hook_why ? f->hook_why : ""));
 	}
 	for (int r = 0; r < XD_REASON_MAX; r++)
 		json_object_set_new(reasons, xd_reason_name(r), json_pack(
