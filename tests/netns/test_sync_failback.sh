@@ -37,7 +37,10 @@
 #     none, both say "postponed" in status (text and --json) and in their
 #     logs, dir1 keeps asking; nothing broken. Unblocked: the transfer
 #     completes, dir1 takes over, nothing broken.
-# XD_FAILBACK_CONNS (default 200) sets the connections per batch.
+# XD_FAILBACK_CONNS (default 200) sets the connections per batch;
+# XD_FAILBACK_BULK_DELAY_MS (default 4000) dir2's delay (with 1, the table
+# is there before any failback is due: no wait to see, nothing broken);
+# XD_FAILBACK_PARTS=auto|takeover runs one part.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ha_lib.sh"
@@ -45,7 +48,7 @@
 
 NCONNS=${XD_FAILBACK_CONNS:-200}
 DEADTIME_MS=500
-BULK_DELAY_MS=4000
+BULK_DELAY_MS=${XD_FAILBACK_BULK_DELAY_MS:-4000}
 TABLE_WAIT_MS=10000	# HA_TABLE_WAIT_MS
 
 # conns_start NAME: NCONNS connections from the client, a line every
