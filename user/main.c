@@ -484,8 +484,10 @@ int main(int argc, char **argv)
 			      &sync_cli, err, sizeof(err));
 	if (rc)
 		return start_failed(&d, err);
-	if (d.sync && d.ha)
+	if (d.sync && d.ha) {
 		ha_on_role_change(d.ha, sync_ha_role_cb, d.sync);
+		ha_on_table(d.ha, sync_ha_table_cb, d.sync);
+	}
 	if (d.sync && !d.no_nudge)
 		d.nudge = nudge_new(d.loop, d.backend);
 	if (d.nudge && d.ha)

@@ -130,6 +130,11 @@ struct sync *sync_new(struct ev_loop *loop, struct backend *b,
 	s->bulk_bytes_per_tick = o->bulk_bytes_per_tick ?
 				 o->bulk_bytes_per_tick : SYNC_DEFAULT_BULK_BYTES;
 	s->refresh_s = o->refresh_s ? o->refresh_s : SYNC_DEFAULT_REFRESH_S;
+	s->test_bulk_delay_s = o->test_bulk_delay_ms / 1000.0;
+	if (o->test_bulk_delay_ms)
+		xd_warn("sync: answering connection table requests %u ms late "
+			"(XD_TEST_BULK_DELAY_MS, for tests only)",
+			o->test_bulk_delay_ms);
 	/* Generations must grow across restarts: the boot's wall-clock
 	 * time in microseconds does, as long as the clock is sane. */
 	s->gen = sync_real_ns() / 1000;

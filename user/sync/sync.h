@@ -45,6 +45,9 @@ struct sync_opts {
 					 * default, UINT32_MAX: never */
 	bool seal;			/* encrypt payloads (not with crc),
 					 * refuse peers' clear ones */
+	uint32_t test_bulk_delay_ms;	/* tests only: answer each bulk
+					 * request this late (xdirectord:
+					 * XD_TEST_BULK_DELAY_MS) */
 };
 
 struct sync;
@@ -67,6 +70,15 @@ void sync_free(struct sync *s);
  * operator pinned a role (--sync-role, `xdirectorctl sync-role`).
  */
 void sync_ha_role_cb(void *arg, int role);
+/*
+ * HA's failback handshake (user/ha/ha.h's ha_table_fn): arg is the
+ * struct sync. *serving: our generation while sync master, else 0;
+ * *holding and *entries: as sync backup, the generation of the master
+ * whose whole table we received (bulk complete, no message lost since),
+ * else 0.
+ */
+void sync_ha_table_cb(void *arg, uint64_t *serving, uint64_t *holding,
+		      uint32_t *entries);
 /* The operator's choice: master, backup, none (pinned) or auto (back to
  * membership's last word). 0 or -EINVAL. */
 int sync_set_role_manual(struct sync *s, const char *name);

@@ -140,6 +140,8 @@ struct sync {
 	ev_timer refresh;
 	struct sync_bulk_job job;
 	ev_timer bulk_tick;
+	ev_timer bulk_delay;	/* tests: XD_TEST_BULK_DELAY_MS */
+	double test_bulk_delay_s;
 	ev_async bulk_ready;
 
 	/* backup: the table transfer we asked for */
@@ -149,6 +151,8 @@ struct sync {
 	uint32_t bb_chunks;
 	uint64_t bb_entries;
 	bool bb_dirty;		/* a gap during the transfer: ask again */
+	uint64_t bb_table_gen;	/* BB_DONE: generation of the master that
+				 * sent the table (failback handshake) */
 	uint64_t bb_unknown0;	/* rej_unknown when the transfer began */
 	unsigned bb_unknown_retries;
 	ev_timer bb_timer;
