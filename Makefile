@@ -2,6 +2,8 @@
 #   make            build BPF objects, skeletons, xdirectord, xdirectorctl
 #   make deps       install the Debian packages everything needs
 #   make check      deps + build + every test (prints "N passed, N failed")
+#   make check-kernels  the kernel-dependent tests in a VM per Debian kernel
+#                   package of XD_KERNELS (default linux-image-amd64)
 #   make demo       deps + build + the seed topology in namespaces
 #   make bench      deps + build + benchmarks
 # V=1 shows full commands. WERROR=1 (set in CI) turns warnings into errors.
@@ -70,7 +72,7 @@ TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
 
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
-.PHONY: all deps check demo bench install clean help tests
+.PHONY: all deps check check-kernels demo bench install clean help tests
 .SECONDARY:
 
 all: $(PROGS) tests
@@ -78,7 +80,7 @@ all: $(PROGS) tests
 tests: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN)) $(TOOL_BINS)
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,10p' Makefile
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -127,6 +129,14 @@ $(BUILD)/tools/%: tools/%.c $(LIBXD) $(BPF_SKELS)
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run.sh
+
+# The kernels to test in qemu; a second Debian kernel is a second word.
+XD_KERNELS ?= linux-image-amd64
+export XD_KERNELS
+
+check-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/run.sh kernels
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

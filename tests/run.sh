@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|netns ...]     default: all three groups
+#   sh tests/run.sh [unit|bpf|netns|kernels ...]   default: all four groups
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
@@ -9,6 +9,10 @@
 #   unit   build/tests/test_*          cmocka, TAP output ("ok N - name")
 #   bpf    build/tests/bpf_packet_tests cmocka, needs root
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
+#   kernels tests/qemu/check_kernels.sh the bpf and netns tests that depend
+#                                      on the kernel, in a VM per kernel of
+#                                      XD_KERNELS (default Debian 12's);
+#                                      limit KERNELS_TIMEOUT (default 1800 s)
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -18,7 +22,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf netns}
+RUN_GROUPS=${*:-unit bpf netns kernels}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -106,12 +110,25 @@ run_netns() {
 	done
 }
 
+run_kernels() {
+	selected kernels || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "not ok - kernels [needs root]"
+		echo "kernels: not ok [needs root]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	TIMEOUT=${KERNELS_TIMEOUT:-1800} run_one "kernels ${XD_KERNELS:-linux-image-amd64}" \
+		sh tests/qemu/check_kernels.sh
+}
+
 for g in $RUN_GROUPS; do
 	case $g in
 	unit) run_unit ;;
 	bpf) run_bpf ;;
 	netns) run_netns ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, netns)" >&2; exit 2 ;;
+	kernels) run_kernels ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, netns, kernels)" >&2; exit 2 ;;
 	esac
 done
 
