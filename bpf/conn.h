@@ -37,16 +37,8 @@ static __always_inline __u64 state_timeout(__u32 state)
 		if (p->timeout_ns[idx])
 			return p->timeout_ns[idx];
 	}
-	/* Defaults of IPVS, used until the daemon writes its own. */
-	switch (state) {
-	case XD_TCP_SYN_RECV:		return 60 * NSEC_PER_SEC;
-	case XD_TCP_ESTABLISHED:	return 900 * NSEC_PER_SEC;
-	case XD_TCP_FIN_WAIT:		return 120 * NSEC_PER_SEC;
-	case XD_TCP_TIME_WAIT:		return 120 * NSEC_PER_SEC;
-	case XD_TCP_CLOSE:		return 10 * NSEC_PER_SEC;
-	case XD_UDP:			return 300 * NSEC_PER_SEC;
-	default:			return 2 * NSEC_PER_SEC;
-	}
+	/* IPVS's defaults, used until the daemon writes its own */
+	return xd_default_timeout_s(state) * NSEC_PER_SEC;
 }
 
 /*

@@ -1,14 +1,21 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|netns|kernels ...]   default: all four groups
+#   sh tests/run.sh [unit|bpf|san|fuzz|cli|netns|pkg|kernels ...]   default: all
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
 # Groups, in order:
 #   unit   build/tests/test_*          cmocka, TAP output ("ok N - name")
 #   bpf    build/tests/bpf_packet_tests cmocka, needs root
+#   san    build-san/tests/*           unit and BPF tests built with ASan
+#                                      and UBSan (make san-build)
+#   fuzz   tests/fuzz/run.sh           each fuzz target for FUZZ_TIME (10) s
+#                                      (make fuzz-build)
+#   cli    tests/cli/test_*.sh         the programs' command lines, no root
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
+#   pkg    tests/pkg/test_*.sh         the Debian package under systemd in a
+#                                      cached clean Debian 12 root, needs root
 #   kernels tests/qemu/check_kernels.sh the bpf and netns tests that depend
 #                                      on the kernel, in a VM per kernel of
 #                                      XD_KERNELS (default Debian 12's);
@@ -22,7 +29,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf netns kernels}
+RUN_GROUPS=${*:-unit bpf san fuzz cli netns pkg kernels}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -96,6 +103,30 @@ run_bpf() {
 	run_one bpf_packet_tests "$t"
 }
 
+# The sanitizer build's unit and BPF tests, named san/NAME. A group that
+# was not built (make san-build) is one failure, not a silent pass.
+run_san() {
+	sb=${SAN_BUILD:-build-san}
+	if [ ! -x "$sb/tests/bpf_packet_tests" ]; then
+		echo "not ok - san [$sb not built: make san-build]"
+		echo "san: not ok [$sb not built]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	for t in "$sb"/tests/test_* "$sb/tests/bpf_packet_tests"; do
+		[ -x "$t" ] || continue
+		selected "san/$(basename "$t")" || continue
+		run_one "san/$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 \
+			UBSAN_OPTIONS=print_stacktrace=1 "$t"
+	done
+}
+
+run_fuzz() {
+	selected fuzz || return 0
+	run_one fuzz env BUILD="$BUILD" FUZZ_TIME="${FUZZ_TIME:-10}" \
+		sh tests/fuzz/run.sh
+}
+
 run_netns() {
 	for t in tests/netns/test_*.sh; do
 		[ -f "$t" ] || continue
@@ -122,13 +153,41 @@ run_kernels() {
 		sh tests/qemu/check_kernels.sh
 }
 
+run_pkg() {
+	for t in tests/pkg/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		if [ "$(id -u)" != 0 ]; then
+			echo "not ok - $(basename "$t" .sh) [needs root]"
+			echo "$t: not ok [needs root]" >>"$TMP/failures"
+			failed=$((failed + 1))
+			continue
+		fi
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
+run_cli() {
+	for t in tests/cli/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
 for g in $RUN_GROUPS; do
 	case $g in
 	unit) run_unit ;;
 	bpf) run_bpf ;;
+	san) run_san ;;
+	fuzz) run_fuzz ;;
+	cli) run_cli ;;
 	netns) run_netns ;;
+	pkg) run_pkg ;;
 	kernels) run_kernels ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, netns, kernels)" >&2; exit 2 ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, cli, netns, pkg,
+	   kernels)" >&2
+	   exit 2 ;;
 	esac
 done
 

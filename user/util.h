@@ -5,6 +5,10 @@
 
 #include <sys/types.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /*
  * mkdir -p: creates path and any missing parents with mode; directories
  * that already exist are fine. Returns 0 or a negative errno.

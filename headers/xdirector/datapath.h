@@ -55,13 +55,13 @@ struct xd_svc_reals {
 	__u32 ids[XD_MAX_REALS_PER_SVC];
 };
 
-/* xd_real.flags */
+/* xd_real_slot.flags */
 #define XD_REAL_F_IN_USE	(1u << 0)
 #define XD_REAL_F_OWNS_ADDR	(1u << 1) /* real_addrs names this slot:
 					   * its connections need no
 					   * reply entry */
 
-struct xd_real {
+struct xd_real_slot {
 	__be32 addr;
 	__be16 port;
 	__u16 flags;
@@ -268,10 +268,30 @@ struct xd_if_mac {
 
 /* Runtime parameters, one entry of an array map. */
 struct xd_params {
-	__u64 timeout_ns[XD_STATE_MAX];	/* idle timeout per state */
+	__u64 timeout_ns[XD_STATE_MAX];	/* idle timeout per state; 0: default */
 	__u32 conn_max;
 	__u32 pad;
 };
+
+/*
+ * The idle timeout of each connection state, in seconds, when params does
+ * not set one: those of IPVS. The one table of them: the daemon writes
+ * them into params at start, and both the datapath and the daemon's view
+ * of the connections (sweeper, listing) read params, falling back to
+ * these for a state it leaves at 0.
+ */
+static inline __u64 xd_default_timeout_s(__u32 state)
+{
+	switch (state) {
+	case XD_TCP_SYN_RECV:		return 60;
+	case XD_TCP_ESTABLISHED:	return 900;
+	case XD_TCP_FIN_WAIT:		return 120;
+	case XD_TCP_TIME_WAIT:		return 120;
+	case XD_TCP_CLOSE:		return 10;
+	case XD_UDP:			return 300;
+	default:			return 2;	/* XD_TCP_NONE */
+	}
+}
 
 /* Per-CPU counters per service and per real. */
 struct xd_counters {

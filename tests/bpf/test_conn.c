@@ -488,6 +488,44 @@ static void sweeper_removes_dead_entries(void **state)
 	client_sends(t, 40002, F_ACK | F_PSH, true, REAL1, XD_FWD_ESTABLISHED);
 }
 
+static int expires_cb(const struct backend_conn *c, void *arg)
+{
+	*(uint64_t *)arg = c->expires_in_ms;
+	return 0;
+}
+
+/* The daemon's view of the connections (sweeper, listing) reads the idle
+ * timeouts from params, as the datapath does: with ESTABLISHED's set to
+ * 5 s, an entry idle for 10 s goes (past timeout and grace), where the
+ * default of 900 s would keep it, and the one left expires within 5 s. */
+static void sweeper_reads_params_timeouts(void **state)
+{
+	struct tcase *t = *state;
+	struct xd_conn_key k = conn_key(CLIENT, 40000, 80, IPPROTO_TCP);
+	struct timespec now;
+	uint64_t expires_ms = 0;
+	struct xd_conn c;
+	int fd;
+
+	rr_two_reals(t);
+	establish(t, 40000, REAL1);
+	establish(t, 40001, REAL2);
+	fd = case_map_fd(t, "conn_table");
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	c.last_seen_ns = now.tv_sec * 1000000000ull + now.tv_nsec -
+			 10 * 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
+	timeout_set(t, XD_TCP_ESTABLISHED, 5 * 1000000000ull);
+	t->b->ops->maintain(t->b);
+	assert_int_equal(conn_count(t), 1);
+	assert_false(conn_get(t, CLIENT, 40000, 80, IPPROTO_TCP, &c));
+	expect_counts(t, REAL1, 0, 0);
+	expect_counts(t, REAL2, 1, 0);
+	assert_int_equal(t->b->ops->conns(t->b, expires_cb, &expires_ms), 0);
+	assert_true(expires_ms > 0 && expires_ms <= 5000);
+}
+
 /* REAL1 set to weight 0 (quiescent) while a flow to it is established:
  * new SYNs all go to REAL2, the established flow keeps going to REAL1. */
 static void quiescent_real_keeps_established(void **state)
@@ -672,7 +710,7 @@ static void non_syn_without_state_mh(void **state)
 		.sched = "mh", .hash_port = true, .reals = reals, .nreals = 3,
 	};
 	char real[INET_ADDRSTRLEN];
-	struct xd_real rv;
+	struct xd_real_slot rv;
 	uint32_t id;
 
 	case_apply(t, &svc, 1);
@@ -1182,6 +1220,7 @@ const struct CMUnitTest conn_cases[] = {
 	DP_CASES(first_reply_reuses_client_next_hop),
 	cmocka_unit_test(failed_open_leaves_no_pins),
 	DP_CASES(sweeper_removes_dead_entries),
+	XDP_CASE(sweeper_reads_params_timeouts),
 	DP_CASES(quiescent_real_keeps_established),
 	DP_CASES(quiescent_real_wlc),
 	DP_CASES(removed_real_drops_established),

@@ -51,9 +51,9 @@ struct svc_slot {
 	bool hash_port, local;
 };
 
-struct real_slot {
+struct real_copy {
 	bool used;		/* in use or detached */
-	struct xd_real val;
+	struct xd_real_slot val;
 };
 
 /*
@@ -68,6 +68,11 @@ struct conn_batch {
 	struct xd_conn *vals;
 };
 
+/* Idle timeout per connection state, in ns. */
+struct timeouts {
+	uint64_t ns[XD_STATE_MAX];
+};
+
 struct xdp_backend {
 	struct backend base;
 	struct director_bpf *skel;
@@ -76,7 +81,7 @@ struct xdp_backend {
 	enum dp_mode mode;
 	bool no_attach;
 	struct svc_slot svcs[XD_MAX_SERVICES];
-	struct real_slot *reals;	/* XD_MAX_REALS */
+	struct real_copy *reals;	/* XD_MAX_REALS */
 	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
 	uint64_t *ring_mm;		/* mmapped sched_ring */
 	uint32_t *epoch_mm;		/* mmapped flow_epoch */
@@ -90,6 +95,7 @@ struct xdp_backend {
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
+	struct timeouts sweep_timeouts;	/* read_timeouts() before a sweep */
 	/* real_addrs as last written (NULL: as a previous daemon left it) */
 	struct ra_entry *ra;
 	size_t nra;
@@ -110,23 +116,13 @@ static uint64_t mono_coarse_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static const uint64_t default_timeout_s[XD_STATE_MAX] = {
-	[XD_TCP_NONE] = 2,
-	[XD_TCP_SYN_RECV] = 60,
-	[XD_TCP_ESTABLISHED] = 900,
-	[XD_TCP_FIN_WAIT] = 120,
-	[XD_TCP_TIME_WAIT] = 120,
-	[XD_TCP_CLOSE] = 10,
-	[XD_UDP] = 300,
-};
-
 static int write_params(struct xdp_backend *x, uint32_t conn_max)
 {
 	struct xd_params p = { .conn_max = conn_max };
 	uint32_t zero = 0;
 
 	for (int i = 0; i < XD_STATE_MAX; i++)
-		p.timeout_ns[i] = default_timeout_s[i] * NSEC_PER_SEC;
+		p.timeout_ns[i] = xd_default_timeout_s(i) * NSEC_PER_SEC;
 	return bpf_map__update_elem(x->skel->maps.params, &zero, sizeof(zero),
 				    &p, sizeof(p), BPF_ANY);
 }
@@ -206,7 +202,7 @@ static int restore_state(struct xdp_backend *x)
 		prev = &key;
 	}
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r;
+		struct xd_real_slot r;
 
 		if (bpf_map_lookup_elem(rfd, &id, &r) || (!r.addr && !r.port))
 			continue;
@@ -376,7 +372,7 @@ static int find_real(struct xdp_backend *x, uint32_t svc_id, uint32_t addr,
 		     uint16_t port)
 {
 	for (int i = 0; i < XD_MAX_REALS; i++) {
-		struct real_slot *r = &x->reals[i];
+		struct real_copy *r = &x->reals[i];
 
 		if (r->used && r->val.svc_id == svc_id && r->val.addr == addr &&
 		    r->val.port == port)
@@ -396,7 +392,7 @@ static int alloc_real(struct xdp_backend *x, const bool *claimed)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < XD_MAX_REALS; i++) {
-			struct real_slot *r = &x->reals[i];
+			struct real_copy *r = &x->reals[i];
 
 			if (claimed[i])
 				continue;
@@ -417,7 +413,7 @@ struct plan_svc {
 };
 
 static int write_real(struct xdp_backend *x, uint32_t id,
-		      const struct xd_real *r)
+		      const struct xd_real_slot *r)
 {
 	int rc = bpf_map__update_elem(x->skel->maps.reals, &id, sizeof(id), r,
 				      sizeof(*r), BPF_ANY);
@@ -683,44 +679,79 @@ static int attach_ifaces(struct xdp_backend *x, struct backend_iface *want,
 	return 0;
 }
 
-static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
-		     size_t errlen)
+/*
+ * Applying a table is a plan, then its phases. The plan gives every
+ * service and real its id and works out the slots as they will be, who
+ * owns each real address and which interfaces are needed, touching
+ * nothing. The phases then write it in an order that keeps the datapath
+ * consistent at every step: interfaces attached before any map is filled
+ * (a refusal leaves the maps as they were), reals that gain weight before
+ * the services and rings that name them, and last the reals that lose
+ * weight or go, so no ring ever points at a real that cannot take a
+ * connection.
+ */
+struct apply_plan {
+	const struct lb_table *t;
+	struct plan_svc *svcs;		/* one per t->svcs */
+	bool *svc_claimed;		/* XD_MAX_SERVICES: slot in the table */
+	bool *claimed;			/* XD_MAX_REALS: slot in the table */
+	bool *fresh;			/* XD_MAX_REALS: slot takes a new real */
+	bool *owns;			/* XD_MAX_REALS: slot owns its address */
+	struct xd_real_slot *next;		/* XD_MAX_REALS: slots as they will be */
+	uint32_t *ring;			/* XD_RING_SIZE: build_ring's output */
+	struct backend_iface *want;	/* XD_MAX_IFACES: interfaces needed */
+	size_t nwant;
+	struct ra_entry *ra;		/* real_addrs as it will be */
+	size_t nra;
+};
+
+static void plan_free(struct apply_plan *p)
 {
-	struct xdp_backend *x = to_xdp(b);
-	struct director_bpf *sk = x->skel;
-	struct backend_iface *want = NULL;
-	struct plan_svc *plan = NULL;
-	bool *claimed = NULL, *svc_claimed = NULL, *fresh = NULL, *owns = NULL;
-	struct xd_real *next = NULL;	/* slots as they will be, by id */
-	uint32_t *ids = NULL;
-	struct xd_real *cand = NULL;	/* the same, compact: ids[k] */
-	size_t ncand = 0;
-	struct ra_entry *ra = NULL;
-	int ra_fd = bpf_map__fd(sk->maps.real_addrs);
-	uint32_t *ring = NULL;
-	size_t nwant = 0, nra = 0;
-	int rc;
+	if (p->svcs)
+		for (size_t i = 0; i < p->t->nsvcs; i++)
+			free(p->svcs[i].real_ids);
+	free(p->svcs);
+	free(p->svc_claimed);
+	free(p->claimed);
+	free(p->fresh);
+	free(p->owns);
+	free(p->next);
+	free(p->ring);
+	free(p->want);
+	free(p->ra);
+}
 
-	rc = validate_table(t, err, errlen);
-	if (rc)
-		return rc;
+/* On failure, what was allocated is left for plan_free(). */
+static int plan_alloc(struct apply_plan *p, const struct lb_table *t)
+{
+	*p = (struct apply_plan){ .t = t };
+	p->svcs = calloc(t->nsvcs ? t->nsvcs : 1, sizeof(*p->svcs));
+	p->svc_claimed = calloc(XD_MAX_SERVICES, sizeof(*p->svc_claimed));
+	p->claimed = calloc(XD_MAX_REALS, sizeof(*p->claimed));
+	p->fresh = calloc(XD_MAX_REALS, sizeof(*p->fresh));
+	p->owns = calloc(XD_MAX_REALS, sizeof(*p->owns));
+	p->next = malloc(XD_MAX_REALS * sizeof(*p->next));
+	p->ring = calloc(XD_RING_SIZE, sizeof(*p->ring));
+	p->want = calloc(XD_MAX_IFACES, sizeof(*p->want));
+	if (!p->svcs || !p->svc_claimed || !p->claimed || !p->fresh ||
+	    !p->owns || !p->next || !p->ring || !p->want)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		size_t n = t->svcs[i].nreals;
 
-	/* Plan: ids for every service and real, touching nothing yet. */
-	plan = calloc(t->nsvcs ? t->nsvcs : 1, sizeof(*plan));
-	claimed = calloc(XD_MAX_REALS, sizeof(*claimed));
-	svc_claimed = calloc(XD_MAX_SERVICES, sizeof(*svc_claimed));
-	ring = calloc(XD_RING_SIZE, sizeof(*ring));
-	want = calloc(XD_MAX_IFACES, sizeof(*want));
-	fresh = calloc(XD_MAX_REALS, sizeof(*fresh));
-	owns = calloc(XD_MAX_REALS, sizeof(*owns));
-	next = malloc(XD_MAX_REALS * sizeof(*next));
-	ids = malloc(XD_MAX_REALS * sizeof(*ids));
-	cand = malloc(XD_MAX_REALS * sizeof(*cand));
-	if (!plan || !claimed || !svc_claimed || !ring || !want || !fresh ||
-	    !owns || !next || !ids || !cand) {
-		rc = -ENOMEM;
-		goto out;
+		p->svcs[i].real_ids = calloc(n ? n : 1, sizeof(uint32_t));
+		if (!p->svcs[i].real_ids)
+			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* A service that exists keeps its slot; a new one takes a free slot. */
+static int plan_svc_ids(struct xdp_backend *x, struct apply_plan *p,
+			char *err, size_t errlen)
+{
+	const struct lb_table *t = p->t;
+
 	for (size_t i = 0; i < t->nsvcs; i++) {
 		const struct lb_service *s = &t->svcs[i];
 		struct xd_svc_key k = { .vip = s->vip, .port = s->port,
@@ -728,231 +759,330 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		int id = find_svc(x, &k);
 
 		if (id >= 0)
-			svc_claimed[id] = true;
-		plan[i].id = id;
-		plan[i].sched = lb_sched_from_name(s->sched);
-		plan[i].real_ids = calloc(s->nreals ? s->nreals : 1,
-					  sizeof(uint32_t));
-		if (!plan[i].real_ids) {
-			rc = -ENOMEM;
-			goto out;
-		}
+			p->svc_claimed[id] = true;
+		p->svcs[i].id = id;
+		p->svcs[i].sched = lb_sched_from_name(s->sched);
 	}
 	for (size_t i = 0; i < t->nsvcs; i++) {
-		if (plan[i].id >= 0)
+		if (p->svcs[i].id >= 0)
 			continue;
 		for (int id = 0; id < XD_MAX_SERVICES; id++)
-			if (!x->svcs[id].used && !svc_claimed[id]) {
-				svc_claimed[id] = true;
-				plan[i].id = id;
+			if (!x->svcs[id].used && !p->svc_claimed[id]) {
+				p->svc_claimed[id] = true;
+				p->svcs[i].id = id;
 				break;
 			}
-		if (plan[i].id < 0) {
+		if (p->svcs[i].id < 0) {
 			snprintf(err, errlen, "no free service slot");
-			rc = -ENOSPC;
-			goto out;
+			return -ENOSPC;
 		}
 	}
-	/* Existing reals first, so a new one never takes a live slot. */
-	for (size_t i = 0; i < t->nsvcs; i++) {
-		const struct lb_service *s = &t->svcs[i];
+	return 0;
+}
+
+/* Reals that exist keep their slots, claimed first so that a new real
+ * never takes a live slot; -1 marks a real that has none yet. */
+static int plan_existing_reals(struct xdp_backend *x, struct apply_plan *p,
+			       char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->t->nsvcs; i++) {
+		const struct lb_service *s = &p->t->svcs[i];
 
 		for (size_t j = 0; j < s->nreals; j++) {
-			int id = find_real(x, plan[i].id, s->reals[j].addr,
+			int id = find_real(x, p->svcs[i].id, s->reals[j].addr,
 					   s->reals[j].port);
 
-			if (id >= 0 && claimed[id]) {
+			if (id >= 0 && p->claimed[id]) {
 				snprintf(err, errlen, "real server listed twice "
 					 "in one service");
-				rc = -EEXIST;
-				goto out;
+				return -EEXIST;
 			}
-			plan[i].real_ids[j] = id;
+			p->svcs[i].real_ids[j] = id;
 			if (id >= 0)
-				claimed[id] = true;
+				p->claimed[id] = true;
 		}
 	}
-	for (size_t i = 0; i < t->nsvcs; i++) {
-		const struct lb_service *s = &t->svcs[i];
+	return 0;
+}
 
-		for (size_t j = 0; j < s->nreals; j++) {
+static int plan_new_reals(struct xdp_backend *x, struct apply_plan *p,
+			  char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->t->nsvcs; i++) {
+		struct plan_svc *ps = &p->svcs[i];
+
+		for (size_t j = 0; j < p->t->svcs[i].nreals; j++) {
 			int id;
 
-			if ((int)plan[i].real_ids[j] >= 0)
+			if ((int)ps->real_ids[j] >= 0)
 				continue;
-			id = alloc_real(x, claimed);
+			id = alloc_real(x, p->claimed);
 			if (id < 0) {
 				snprintf(err, errlen, "no free real-server slot");
-				rc = -ENOSPC;
-				goto out;
+				return -ENOSPC;
 			}
-			claimed[id] = true;
-			plan[i].real_ids[j] = id;
+			p->claimed[id] = true;
+			ps->real_ids[j] = id;
 		}
 	}
-	if (!x->no_attach) {
-		rc = plan_ifaces(t, want, &nwant, err, errlen);
-		if (rc)
-			goto out;
-	}
-	/* The slots as they will be, and who owns each real address. */
+	return 0;
+}
+
+/* The slots as they will be: a real that goes keeps its slot, detached;
+ * a slot is fresh when it takes a real it did not hold, and then forgets
+ * whether it owned its address. */
+static void plan_next_reals(struct xdp_backend *x, struct apply_plan *p)
+{
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
 		if (!x->reals[id].used)
 			continue;
-		next[id] = x->reals[id].val;
-		if (!claimed[id])
-			next[id].flags &= ~XD_REAL_F_IN_USE;
+		p->next[id] = x->reals[id].val;
+		if (!p->claimed[id])
+			p->next[id].flags &= ~XD_REAL_F_IN_USE;
 	}
-	for (size_t i = 0; i < t->nsvcs; i++) {
-		const struct lb_service *s = &t->svcs[i];
+	for (size_t i = 0; i < p->t->nsvcs; i++) {
+		const struct lb_service *s = &p->t->svcs[i];
+		uint32_t svc_id = p->svcs[i].id;
 
 		for (size_t j = 0; j < s->nreals; j++) {
-			uint32_t id = plan[i].real_ids[j];
-			const struct real_slot *cur = &x->reals[id];
+			const struct lb_real *lr = &s->reals[j];
+			uint32_t id = p->svcs[i].real_ids[j];
+			const struct real_copy *cur = &x->reals[id];
+			bool fresh = !cur->used || cur->val.svc_id != svc_id ||
+				     cur->val.addr != lr->addr ||
+				     cur->val.port != lr->port;
 
-			fresh[id] = !cur->used ||
-				    cur->val.svc_id != (uint32_t)plan[i].id ||
-				    cur->val.addr != s->reals[j].addr ||
-				    cur->val.port != s->reals[j].port;
-			next[id] = (struct xd_real){
-				.addr = s->reals[j].addr,
-				.port = s->reals[j].port,
-				.flags = XD_REAL_F_IN_USE | (fresh[id] ? 0 :
+			p->fresh[id] = fresh;
+			p->next[id] = (struct xd_real_slot){
+				.addr = lr->addr,
+				.port = lr->port,
+				.flags = XD_REAL_F_IN_USE | (fresh ? 0 :
 					 cur->val.flags & XD_REAL_F_OWNS_ADDR),
-				.svc_id = plan[i].id,
+				.svc_id = svc_id,
 				.vip = s->vip,
 				.vport = s->port,
 				.proto = s->proto,
 			};
 		}
 	}
-	for (uint32_t id = 0; id < XD_MAX_REALS; id++)
-		if (x->reals[id].used || claimed[id]) {
-			ids[ncand] = id;
-			cand[ncand++] = next[id];
-		}
-	rc = real_addrs_plan(cand, ids, ncand, owns, &ra, &nra);
-	if (rc)
-		goto out;
+}
 
-	/* Apply. Attach before filling, so a refusal leaves maps as they
-	 * were; then reals that gain weight, services and rings, and last
-	 * the reals that lose it or go, so no ring ever points at a real
-	 * that cannot take a connection. */
-	if (!x->no_attach) {
-		rc = attach_ifaces(x, want, nwant, err, errlen);
-		if (rc)
-			goto out;
+/* Which slot owns each real address, among every slot that will be used. */
+static int plan_addr_owners(struct xdp_backend *x, struct apply_plan *p)
+{
+	uint32_t *ids = malloc(XD_MAX_REALS * sizeof(*ids));
+	struct xd_real_slot *cand = malloc(XD_MAX_REALS * sizeof(*cand));
+	size_t n = 0;
+	int rc = -ENOMEM;
+
+	if (ids && cand) {
+		for (uint32_t id = 0; id < XD_MAX_REALS; id++)
+			if (x->reals[id].used || p->claimed[id]) {
+				ids[n] = id;
+				cand[n++] = p->next[id];
+			}
+		rc = real_addrs_plan(cand, ids, n, p->owns, &p->ra, &p->nra);
 	}
+	free(ids);
+	free(cand);
+	return rc;
+}
 
-	/* An address's entry goes in before a slot is marked as its owner,
-	 * so no connection is written without a way back. */
-	rc = real_addrs_write(ra_fd, x->ra, x->nra, ra, nra);
+/* The whole plan, touching nothing; *p is for plan_free() either way. */
+static int make_plan(struct xdp_backend *x, const struct lb_table *t,
+		     struct apply_plan *p, char *err, size_t errlen)
+{
+	int rc = plan_alloc(p, t);
+
+	if (!rc)
+		rc = plan_svc_ids(x, p, err, errlen);
+	if (!rc)
+		rc = plan_existing_reals(x, p, err, errlen);
+	if (!rc)
+		rc = plan_new_reals(x, p, err, errlen);
+	if (!rc && !x->no_attach)
+		rc = plan_ifaces(t, p->want, &p->nwant, err, errlen);
 	if (rc)
-		goto write_fail;
-	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r = x->reals[id].val;
-		uint16_t own = owns[id] ? XD_REAL_F_OWNS_ADDR : 0;
+		return rc;
+	plan_next_reals(x, p);
+	return plan_addr_owners(x, p);
+}
 
-		if (!x->reals[id].used || (claimed[id] && fresh[id]) ||
+/*
+ * The vips map counts the services on each VIP address; the datapath
+ * answers for an address while it has an entry. delta is +1 or -1.
+ */
+static int vip_ref(struct xdp_backend *x, uint32_t vip, int delta)
+{
+	int fd = bpf_map__fd(x->skel->maps.vips);
+	uint32_t cnt = 0;
+	int rc = bpf_map_lookup_elem(fd, &vip, &cnt);
+
+	if (rc && rc != -ENOENT)
+		return rc;
+	if (delta < 0 && rc == -ENOENT)
+		return 0;
+	if (delta < 0 && cnt <= 1)
+		return bpf_map_delete_elem(fd, &vip);
+	cnt += delta;
+	return bpf_map_update_elem(fd, &vip, &cnt, BPF_ANY);
+}
+
+/* An address's entry goes in before a slot is marked as its owner, so no
+ * connection is written without a way back; then the slots that stay but
+ * gain or lose ownership. */
+static int write_addr_owners(struct xdp_backend *x, struct apply_plan *p)
+{
+	int ra_fd = bpf_map__fd(x->skel->maps.real_addrs);
+	int rc = real_addrs_write(ra_fd, x->ra, x->nra, p->ra, p->nra);
+
+	for (uint32_t id = 0; !rc && id < XD_MAX_REALS; id++) {
+		struct xd_real_slot r = x->reals[id].val;
+		uint16_t own = p->owns[id] ? XD_REAL_F_OWNS_ADDR : 0;
+
+		if (!x->reals[id].used || (p->claimed[id] && p->fresh[id]) ||
 		    (r.flags & XD_REAL_F_OWNS_ADDR) == own)
 			continue;
 		r.flags = (r.flags & ~XD_REAL_F_OWNS_ADDR) | own;
 		rc = write_real(x, id, &r);
-		if (rc)
-			goto write_fail;
 	}
+	return rc;
+}
 
-	for (size_t i = 0; i < t->nsvcs; i++) {
-		const struct lb_service *s = &t->svcs[i];
+/* A real of the table before any ring names it: written now if it is
+ * fresh, back, or keeps or gains weight; one losing weight waits for
+ * write_reals_losing(). */
+static int write_real_gaining(struct xdp_backend *x, struct apply_plan *p,
+			      uint32_t id, uint32_t weight)
+{
+	const struct real_copy *cur = &x->reals[id];
+	bool in_use = cur->val.flags & XD_REAL_F_IN_USE;
+	struct xd_real_slot r = p->next[id];
+
+	r.weight = weight;
+	if (p->owns[id])
+		r.flags |= XD_REAL_F_OWNS_ADDR;
+	else
+		r.flags &= ~XD_REAL_F_OWNS_ADDR;
+	if (p->fresh[id]) {
+		/* A recycled slot starts from zero counts. */
+		x->conns_mm[id].active = 0;
+		x->conns_mm[id].inactive = 0;
+	}
+	if (!p->fresh[id] && in_use &&
+	    (r.weight < cur->val.weight || r.weight == 0))
+		return 0;
+	return write_real(x, id, &r);
+}
+
+static int write_reals_gaining(struct xdp_backend *x, struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->t->nsvcs; i++) {
+		const struct lb_service *s = &p->t->svcs[i];
 
 		for (size_t j = 0; j < s->nreals; j++) {
-			uint32_t id = plan[i].real_ids[j];
-			struct real_slot *cur = &x->reals[id];
-			struct xd_real r = next[id];
+			int rc = write_real_gaining(x, p, p->svcs[i].real_ids[j],
+						    s->reals[j].weight);
 
-			r.weight = s->reals[j].weight;
-			if (owns[id])
-				r.flags |= XD_REAL_F_OWNS_ADDR;
-			else
-				r.flags &= ~XD_REAL_F_OWNS_ADDR;
-			if (fresh[id]) {
-				/* A recycled slot starts from zero counts. */
-				x->conns_mm[id].active = 0;
-				x->conns_mm[id].inactive = 0;
-			}
-			if (fresh[id] || r.weight >= cur->val.weight ||
-			    !(cur->val.flags & XD_REAL_F_IN_USE)) {
-				if (r.weight == 0 && !fresh[id] &&
-				    (cur->val.flags & XD_REAL_F_IN_USE))
-					continue;
-				rc = write_real(x, id, &r);
-				if (rc)
-					goto write_fail;
-			}
+			if (rc)
+				return rc;
 		}
 	}
-	for (size_t i = 0; i < t->nsvcs; i++) {
-		const struct lb_service *s = &t->svcs[i];
-		struct xd_svc_reals list = {};
-		struct svc_slot *slot = &x->svcs[plan[i].id];
-		struct xd_svc_key k = { .vip = s->vip, .port = s->port,
-					.proto = s->proto };
-		struct xd_svc v = {
-			.id = plan[i].id,
-			.sched = plan[i].sched,
-			.flags = (s->hash_port ? XD_SVC_F_HASH_PORT : 0) |
-				 (s->local ? XD_SVC_F_LOCAL : 0),
-			.nreals = s->nreals,
-		};
-		uint64_t *dst = x->ring_mm + (size_t)v.id * XD_RING_SIZE;
-		uint32_t sid = v.id;
+	return 0;
+}
 
-		for (size_t j = 0; j < s->nreals; j++)
-			list.ids[j] = plan[i].real_ids[j];
-		v.ring_len = build_ring(s, v.sched, plan[i].real_ids, ring);
-		/* Shrinking: publish the shorter length before the slots
-		 * past it go stale; growing: slots before the length. */
-		if (slot->used && v.ring_len < slot->val.ring_len) {
-			struct xd_svc tmp = slot->val;
+/* The ring into the mmapped sched_ring: when it shrinks, the shorter
+ * length is published before the slots past it go stale; when it grows,
+ * the slots are filled before the longer length goes out. */
+static int write_ring(struct xdp_backend *x, const struct xd_svc_key *k,
+		      const struct xd_svc *v, const uint32_t *ring)
+{
+	struct svc_slot *slot = &x->svcs[v->id];
+	uint64_t *dst = x->ring_mm + (size_t)v->id * XD_RING_SIZE;
 
-			tmp.ring_len = v.ring_len;
-			bpf_map__update_elem(sk->maps.services, &k, sizeof(k),
-					     &tmp, sizeof(tmp), BPF_ANY);
-		}
-		for (size_t r = 0; r < v.ring_len; r++)
-			if (dst[r] != ring[r])
-				__atomic_store_n(&dst[r], ring[r], __ATOMIC_RELAXED);
-		rc = bpf_map__update_elem(sk->maps.svc_reals, &sid, sizeof(sid),
-					  &list, sizeof(list), BPF_ANY);
-		if (!rc)
-			rc = bpf_map__update_elem(sk->maps.services, &k,
-						  sizeof(k), &v, sizeof(v),
-						  BPF_ANY);
+	if (slot->used && v->ring_len < slot->val.ring_len) {
+		struct xd_svc tmp = slot->val;
+		int rc;
+
+		tmp.ring_len = v->ring_len;
+		rc = bpf_map__update_elem(x->skel->maps.services, k,
+					  sizeof(*k), &tmp, sizeof(tmp),
+					  BPF_ANY);
 		if (rc)
-			goto write_fail;
-		if (!slot->used) {
-			uint32_t cnt = 0;
-			int vfd = bpf_map__fd(sk->maps.vips);
-
-			bpf_map_lookup_elem(vfd, &k.vip, &cnt);
-			cnt++;
-			bpf_map_update_elem(vfd, &k.vip, &cnt, BPF_ANY);
-		}
-		slot->used = true;
-		slot->key = k;
-		slot->val = v;
-		snprintf(slot->sched, sizeof(slot->sched), "%s", s->sched);
-		slot->hash_port = s->hash_port;
-		slot->local = s->local;
+			return rc;
 	}
-	/* Reals that lost weight now take no new connections. */
-	for (size_t i = 0; i < t->nsvcs; i++) {
-		const struct lb_service *s = &t->svcs[i];
+	for (size_t r = 0; r < v->ring_len; r++)
+		if (dst[r] != ring[r])
+			__atomic_store_n(&dst[r], ring[r], __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* One service: its ring, its list of reals, its entry, and its VIP's
+ * count when the service is new. */
+static int write_service(struct xdp_backend *x, struct apply_plan *p,
+			 size_t i)
+{
+	const struct lb_service *s = &p->t->svcs[i];
+	const struct plan_svc *ps = &p->svcs[i];
+	struct svc_slot *slot = &x->svcs[ps->id];
+	struct xd_svc_key k = { .vip = s->vip, .port = s->port,
+				.proto = s->proto };
+	struct xd_svc v = {
+		.id = ps->id,
+		.sched = ps->sched,
+		.flags = (s->hash_port ? XD_SVC_F_HASH_PORT : 0) |
+			 (s->local ? XD_SVC_F_LOCAL : 0),
+		.nreals = s->nreals,
+	};
+	struct xd_svc_reals list = {};
+	uint32_t sid = v.id;
+	int rc;
+
+	for (size_t j = 0; j < s->nreals; j++)
+		list.ids[j] = ps->real_ids[j];
+	v.ring_len = build_ring(s, v.sched, ps->real_ids, p->ring);
+	rc = write_ring(x, &k, &v, p->ring);
+	if (!rc)
+		rc = bpf_map__update_elem(x->skel->maps.svc_reals, &sid,
+					  sizeof(sid), &list, sizeof(list),
+					  BPF_ANY);
+	if (!rc)
+		rc = bpf_map__update_elem(x->skel->maps.services, &k, sizeof(k),
+					  &v, sizeof(v), BPF_ANY);
+	if (!rc && !slot->used)
+		rc = vip_ref(x, k.vip, +1);
+	if (rc)
+		return rc;
+	slot->used = true;
+	slot->key = k;
+	slot->val = v;
+	snprintf(slot->sched, sizeof(slot->sched), "%s", s->sched);
+	slot->hash_port = s->hash_port;
+	slot->local = s->local;
+	return 0;
+}
+
+static int write_services(struct xdp_backend *x, struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->t->nsvcs; i++) {
+		int rc = write_service(x, p, i);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reals that lost weight now take no new connections. */
+static int write_reals_losing(struct xdp_backend *x, struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->t->nsvcs; i++) {
+		const struct lb_service *s = &p->t->svcs[i];
 
 		for (size_t j = 0; j < s->nreals; j++) {
-			uint32_t id = plan[i].real_ids[j];
-			struct xd_real r = x->reals[id].val;
+			uint32_t id = p->svcs[i].real_ids[j];
+			struct xd_real_slot r = x->reals[id].val;
+			int rc;
 
 			if (r.weight == s->reals[j].weight &&
 			    (r.flags & XD_REAL_F_IN_USE))
@@ -961,72 +1091,96 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 			r.flags |= XD_REAL_F_IN_USE;
 			rc = write_real(x, id, &r);
 			if (rc)
-				goto write_fail;
+				return rc;
 		}
 	}
-	/* Services that are gone. */
+	return 0;
+}
+
+static int remove_services(struct xdp_backend *x, struct apply_plan *p)
+{
 	for (int id = 0; id < XD_MAX_SERVICES; id++) {
 		struct svc_slot *slot = &x->svcs[id];
-		uint32_t cnt = 0;
-		int vfd = bpf_map__fd(sk->maps.vips);
+		int rc;
 
-		if (!slot->used || svc_claimed[id])
+		if (!slot->used || p->svc_claimed[id])
 			continue;
-		bpf_map__delete_elem(sk->maps.services, &slot->key,
-				     sizeof(slot->key), 0);
-		if (bpf_map_lookup_elem(vfd, &slot->key.vip, &cnt) == 0) {
-			if (cnt <= 1)
-				bpf_map_delete_elem(vfd, &slot->key.vip);
-			else {
-				cnt--;
-				bpf_map_update_elem(vfd, &slot->key.vip, &cnt,
-						    BPF_ANY);
-			}
-		}
+		rc = bpf_map__delete_elem(x->skel->maps.services, &slot->key,
+					  sizeof(slot->key), 0);
+		if (!rc || rc == -ENOENT)
+			rc = vip_ref(x, slot->key.vip, -1);
+		if (rc)
+			return rc;
 		slot->used = false;
 	}
-	/* Reals that are gone: detached, slot kept for their connections. */
-	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r = x->reals[id].val;
+	return 0;
+}
 
-		if (!x->reals[id].used || claimed[id] ||
+/* Reals that are gone: detached, the slot kept for their connections. */
+static int detach_reals(struct xdp_backend *x, struct apply_plan *p)
+{
+	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
+		struct xd_real_slot r = x->reals[id].val;
+		int rc;
+
+		if (!x->reals[id].used || p->claimed[id] ||
 		    !(r.flags & XD_REAL_F_IN_USE))
 			continue;
 		r.flags &= ~XD_REAL_F_IN_USE;
 		r.weight = 0;
 		rc = write_real(x, id, &r);
 		if (rc)
-			goto write_fail;
+			return rc;
 	}
-	/* Addresses no slot has any more. */
-	rc = real_addrs_prune(ra_fd, x->ra, x->nra, ra, nra);
+	return 0;
+}
+
+/* Addresses no slot has any more go last; then real_addrs is as planned. */
+static int prune_addrs(struct xdp_backend *x, struct apply_plan *p)
+{
+	int ra_fd = bpf_map__fd(x->skel->maps.real_addrs);
+	int rc = real_addrs_prune(ra_fd, x->ra, x->nra, p->ra, p->nra);
+
 	if (rc)
-		goto write_fail;
+		return rc;
 	free(x->ra);
-	x->ra = ra;
-	x->nra = nra;
-	ra = NULL;
-	rc = 0;
-	goto out;
-write_fail:
-	snprintf(err, errlen, "datapath map update failed midway: %s",
-		 strerror(-rc));
-out:
+	x->ra = p->ra;
+	x->nra = p->nra;
+	p->ra = NULL;
+	return 0;
+}
+
+/* The map-writing phases, in order (see apply_plan). */
+static int (*const write_phases[])(struct xdp_backend *, struct apply_plan *) = {
+	write_addr_owners,
+	write_reals_gaining,
+	write_services,
+	write_reals_losing,
+	remove_services,
+	detach_reals,
+	prune_addrs,
+};
+
+static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
+		     size_t errlen)
+{
+	struct xdp_backend *x = to_xdp(b);
+	struct apply_plan p;
+	int rc = validate_table(t, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = make_plan(x, t, &p, err, errlen);
+	if (!rc && !x->no_attach)
+		rc = attach_ifaces(x, p.want, p.nwant, err, errlen);
+	for (size_t i = 0; !rc && i < ARRAY_SIZE(write_phases); i++) {
+		rc = write_phases[i](x, &p);
+		if (rc)
+			snprintf(err, errlen, "datapath map update failed "
+				 "midway: %s", strerror(-rc));
+	}
 	flow_cache_flush(x);
-	if (plan)
-		for (size_t i = 0; i < t->nsvcs; i++)
-			free(plan[i].real_ids);
-	free(plan);
-	free(claimed);
-	free(svc_claimed);
-	free(ring);
-	free(want);
-	free(fresh);
-	free(owns);
-	free(next);
-	free(ids);
-	free(cand);
-	free(ra);
+	plan_free(&p);
 	return rc;
 }
 
@@ -1104,7 +1258,7 @@ static int xdp_snapshot(struct backend *b, struct backend_snapshot *s)
 				     j < XD_MAX_REALS_PER_SVC; j++) {
 			uint32_t rid = list.ids[j];
 			struct backend_real_stat *rs = &st->reals[st->nreals++];
-			const struct xd_real *rv = &x->reals[rid].val;
+			const struct xd_real_slot *rv = &x->reals[rid].val;
 
 			rs->id = rid;
 			rs->real.addr = rv->addr;
@@ -1138,11 +1292,26 @@ void backend_snapshot_free(struct backend_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static uint64_t timeout_ns(int state)
+/* The idle timeouts as the datapath reads them (bpf/conn.h), so that
+ * the daemon's view of a connection agrees with the datapath's; read
+ * again before each walk of conn_table, into the walk's own copy (conns()
+ * may run on a sync thread while the loop sweeps). */
+static void read_timeouts(struct xdp_backend *x, struct timeouts *to)
 {
-	if (state < 0 || state >= XD_STATE_MAX)
-		return 0;
-	return default_timeout_s[state] * NSEC_PER_SEC;
+	struct xd_params p = {};
+	uint32_t zero = 0;
+
+	/* On failure p stays zero: the defaults, as the datapath does. */
+	bpf_map__lookup_elem(x->skel->maps.params, &zero, sizeof(zero), &p,
+			     sizeof(p), 0);
+	for (uint32_t s = 0; s < XD_STATE_MAX; s++)
+		to->ns[s] = p.timeout_ns[s] ? p.timeout_ns[s] :
+			    xd_default_timeout_s(s) * NSEC_PER_SEC;
+}
+
+static uint64_t timeout_ns(const struct timeouts *to, uint32_t state)
+{
+	return state < XD_STATE_MAX ? to->ns[state] : 0;
 }
 
 static int conn_batch_init(struct conn_batch *cb)
@@ -1193,11 +1362,13 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
 	uint64_t now = mono_coarse_ns();
 	struct conn_batch walk = { 0 };
+	struct timeouts to;
 	bool end = false;
 	int rc = 0;
 
 	if (conn_batch_init(&walk))
 		return -ENOMEM;
+	read_timeouts(x, &to);
 	while (!end && !rc) {
 		int got = conn_batch_next(fd, &walk, &end);
 
@@ -1209,7 +1380,7 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 			struct backend_conn c = { .key = walk.keys[i],
 						  .conn = walk.vals[i] };
 			uint64_t deadline = c.conn.last_seen_ns +
-					    timeout_ns(c.conn.state);
+					    timeout_ns(&to, c.conn.state);
 
 			if (c.conn.state == XD_TCP_NONE || deadline <= now)
 				continue;
@@ -1236,9 +1407,11 @@ static void uncount(struct xdp_backend *x, const struct xd_conn *c)
 		__atomic_fetch_sub(&rc->inactive, 1, __ATOMIC_RELAXED);
 }
 
-static bool conn_dead(const struct xd_conn *c, uint64_t now)
+static bool conn_dead(struct xdp_backend *x, const struct xd_conn *c,
+		      uint64_t now)
 {
-	return now > c->last_seen_ns + timeout_ns(c->state) + SWEEP_GRACE_NS;
+	return now > c->last_seen_ns +
+		     timeout_ns(&x->sweep_timeouts, c->state) + SWEEP_GRACE_NS;
 }
 
 static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
@@ -1253,7 +1426,7 @@ static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
 	struct xd_conn again;
 	struct xd_reply rv;
 
-	if (!conn_dead(c, now))
+	if (!conn_dead(x, c, now))
 		return;
 	/* Look again right before deleting: a packet may have revived it
 	 * since. */
@@ -1342,6 +1515,7 @@ static void xdp_maintain(struct backend *b)
 	struct xdp_backend *x = to_xdp(b);
 	uint64_t now = mono_coarse_ns();
 
+	read_timeouts(x, &x->sweep_timeouts);
 	sweep_conns(x, now);
 	sweep_replies(x);
 }
@@ -1482,4 +1656,10 @@ int xdp_backend_map_fd(struct backend *b, const char *name)
 		return -ENOENT;
 	m = bpf_object__find_map_by_name(to_xdp(b)->skel->obj, name);
 	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+/* xdirectord -t: what apply would refuse, without a backend. */
+int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen)
+{
+	return validate_table(t, err, errlen);
 }
