@@ -19,7 +19,7 @@
 #   kernels tests/qemu/check_kernels.sh the bpf and netns tests that depend
 #                                      on the kernel, in a VM per kernel of
 #                                      XD_KERNELS (default Debian 12's);
-#                                      limit KERNELS_TIMEOUT (default 1800 s)
+#                                      limit KERNELS_TIMEOUT (default 3600 s)
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -149,7 +149,7 @@ run_kernels() {
 		failed=$((failed + 1))
 		return 0
 	fi
-	TIMEOUT=${KERNELS_TIMEOUT:-1800} run_one "kernels ${XD_KERNELS:-linux-image-amd64}" \
+	TIMEOUT=${KERNELS_TIMEOUT:-3600} run_one "kernels ${XD_KERNELS:-linux-image-amd64}" \
 		sh tests/qemu/check_kernels.sh
 }
 

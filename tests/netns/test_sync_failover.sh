@@ -52,7 +52,9 @@ NCONNS=${XD_SYNC_CONNS:-1000}
 XD_NUDGE_ARG=
 [ "${XD_SYNC_NUDGE:-on}" = off ] && XD_NUDGE_ARG=--no-nudge
 NFLOOD=${XD_SYNC_FLOOD:-20000}
-DEADTIME_MS=500
+# XD_SYNC_DEADTIME_MS and XD_SYNC_WAIT_TRIES (0.2 s each) are for slow
+# emulated VMs (tests/qemu), where a 500 ms deadtime flaps.
+DEADTIME_MS=${XD_SYNC_DEADTIME_MS:-500}
 
 write_ldirectord() {
 	director_config "$1" <<'EOF'
@@ -77,7 +79,7 @@ write_ha() {
 	cat >"$c/ha.cf" <<EOF
 keepalive 100ms
 deadtime ${DEADTIME_MS}ms
-warntime 300ms
+warntime $((DEADTIME_MS * 3 / 5))ms
 initdead 1
 udpport 694
 bcast eth0 eth1
@@ -174,7 +176,7 @@ count_established() {
 
 wait_established() {
 	local i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt "${XD_SYNC_WAIT_TRIES:-100}" ]; do
 		[ "$(count_established "$1")" -ge "$2" ] && return 0
 		sleep 0.2; i=$((i + 1))
 	done

@@ -16,11 +16,12 @@
 cd "$(dirname "$0")/../.." || exit 1
 status=0
 for k in ${XD_KERNELS:-linux-image-amd64}; do
-	sh tests/qemu/run.sh --kernel "$k" --timeout "${XD_KERNEL_SCRIPT_TIMEOUT:-900}" \
+	sh tests/qemu/run.sh --kernel "$k" --timeout "${XD_KERNEL_SCRIPT_TIMEOUT:-1500}" \
 		--env XD_MODES="xdp tc auto" \
 		--env XD_START_TRIES=600 --env XD_NSENTER=1 \
 		--env XD_SYNC_PARTS=ha --env XD_SYNC_HANDOVER=0 \
 		--env XD_SYNC_CONNS="${XD_KERNEL_SYNC_CONNS:-200}" \
+		--env XD_SYNC_DEADTIME_MS=3000 --env XD_SYNC_WAIT_TRIES=600 \
 		tests/qemu/guest/bpf_packet_tests.sh \
 		tests/netns/test_datapath_e2e.sh \
 		tests/netns/test_sync_failover.sh || status=1
