@@ -80,7 +80,7 @@ write_ha() {
 keepalive 100ms
 deadtime ${DEADTIME_MS}ms
 warntime $((DEADTIME_MS * 3 / 5))ms
-initdead 1
+initdead $(( (DEADTIME_MS + 999) / 1000 ))
 udpport 694
 bcast eth0 eth1
 auto_failback on
