@@ -2,6 +2,8 @@
 #   make            build BPF objects, skeletons, xdirectord, xdirectorctl
 #   make deps       install the Debian packages everything needs
 #   make check      deps + build + every test (prints "N passed, N failed")
+#   make check-kernels  the kernel-dependent tests in a VM per Debian kernel
+#                   package of XD_KERNELS (default linux-image-amd64)
 #   make demo       deps + build + the seed topology in namespaces
 #   make bench      deps + build + benchmarks
 #   make fuzz       libFuzzer targets, each for FUZZ_TIME seconds (default 60)
@@ -84,7 +86,7 @@ TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
 
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
-.PHONY: all deps check demo bench install install-files deb clean help tests \
+.PHONY: all deps check check-kernels demo bench install install-files deb clean help tests \
 	test-bins fuzz fuzz-build san-build
 .SECONDARY:
 
@@ -95,7 +97,7 @@ tests: test-bins $(TOOL_BINS)
 test-bins: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN))
 
 help:
-	@sed -n '1,9p' Makefile
+	@sed -n '1,12p' Makefile
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -157,6 +159,14 @@ endif
 
 san-build:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
+
+# The kernels to test in qemu; a second Debian kernel is a second word.
+XD_KERNELS ?= linux-image-amd64
+export XD_KERNELS
+
+check-kernels: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/run.sh kernels
 
 demo:
 	$(Q)sh scripts/deps.sh --demo

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|san|fuzz|cli|netns|pkg ...]   default: all
+#   sh tests/run.sh [unit|bpf|san|fuzz|cli|netns|pkg|kernels ...]   default: all
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
@@ -16,6 +16,10 @@
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
 #   pkg    tests/pkg/test_*.sh         the Debian package under systemd in a
 #                                      cached clean Debian 12 root, needs root
+#   kernels tests/qemu/check_kernels.sh the bpf and netns tests that depend
+#                                      on the kernel, in a VM per kernel of
+#                                      XD_KERNELS (default Debian 12's);
+#                                      limit KERNELS_TIMEOUT (default 3600 s)
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -25,7 +29,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf san fuzz cli netns pkg}
+RUN_GROUPS=${*:-unit bpf san fuzz cli netns pkg kernels}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -137,6 +141,20 @@ run_netns() {
 	done
 }
 
+run_kernels() {
+	selected kernels || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "not ok - kernels [needs root]"
+		echo "kernels: not ok [needs root]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	group_timeout=$TIMEOUT
+	TIMEOUT=${KERNELS_TIMEOUT:-3600} run_one "kernels ${XD_KERNELS:-linux-image-amd64}" \
+		sh tests/qemu/check_kernels.sh
+	TIMEOUT=$group_timeout
+}
+
 # The package test builds the package (1.5-4 min), and the first run makes
 # its Debian 12 root with debootstrap (8 min): its own time limit.
 run_pkg() {
@@ -173,7 +191,9 @@ for g in $RUN_GROUPS; do
 	cli) run_cli ;;
 	netns) run_netns ;;
 	pkg) run_pkg ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, cli, netns, pkg)" >&2
+	kernels) run_kernels ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, cli, netns, pkg,
+	   kernels)" >&2
 	   exit 2 ;;
 	esac
 done

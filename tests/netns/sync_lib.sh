@@ -30,8 +30,8 @@ write_ha() {
 	cat >"$c/ha.cf" <<CF
 keepalive 100ms
 deadtime ${DEADTIME_MS:-500}ms
-warntime 300ms
-initdead 1
+warntime $(( ${DEADTIME_MS:-500} * 3 / 5 ))ms
+initdead $(( (${DEADTIME_MS:-500} + 999) / 1000 ))
 udpport 694
 bcast eth0 eth1
 auto_failback ${2:-on}
@@ -77,7 +77,7 @@ count_established() {
 # (up to 20 s).
 wait_established() {
 	local i=0
-	while [ $i -lt 100 ]; do
+	while [ $i -lt "${XD_SYNC_WAIT_TRIES:-100}" ]; do
 		[ "$(count_established "$1")" -ge "$2" ] && return 0
 		sleep 0.2; i=$((i + 1))
 	done

@@ -154,7 +154,7 @@ check_flow_cache() {
 # check_mode T MODE: both interfaces run MODE, through the hook status
 # names, and the kernel shows that hook (clsact: our cls_bpf filter).
 check_mode() {
-	local out ok=1 ifc
+	local out ok=1 ifc hook json
 	out=$(xdctl dir1 status 2>&1)
 	for ifc in eth0 eth1; do
 		echo "$out" | grep -qE "^ +$ifc +$2 " || ok=0
@@ -171,9 +171,17 @@ check_mode() {
 			fi ;;
 		esac
 	done
+	# --json names the same hook, and the reason for clsact.
+	hook=$(echo "$out" | awk '$1 == "eth0" { print $3 }')
+	json=$(xdctl dir1 --json status 2>&1)
+	[ "$(echo "$json" | jq -r '.datapath[] | select(.ifname == "eth0") | .hook')" = \
+		"$hook" ] || ok=0
+	if [ "$hook" = clsact ]; then
+		echo "$json" | jq -r '.datapath[0].hook_why' |
+			grep -q '^clsact: no tcx links in Linux ' || ok=0
+	fi
 	if [ $ok = 1 ]; then
-		t_ok "$1: eth0 and eth1 run the $2 datapath ($(echo "$out" |
-			awk '$1 == "eth0" { print $3 }'))"
+		t_ok "$1: eth0 and eth1 run the $2 datapath ($hook)"
 	else
 		t_fail "$1: eth0 and eth1 run the $2 datapath" "see status"
 		echo "$out" | sed 's/^/#   /'

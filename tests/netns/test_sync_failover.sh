@@ -53,7 +53,9 @@ NCONNS=${XD_SYNC_CONNS:-1000}
 XD_NUDGE_ARG=
 [ "${XD_SYNC_NUDGE:-on}" = off ] && XD_NUDGE_ARG=--no-nudge
 NFLOOD=${XD_SYNC_FLOOD:-20000}
-DEADTIME_MS=500
+# XD_SYNC_DEADTIME_MS and XD_SYNC_WAIT_TRIES (0.2 s each) are for slow
+# emulated VMs (tests/qemu), where a 500 ms deadtime flaps.
+DEADTIME_MS=${XD_SYNC_DEADTIME_MS:-500}
 
 # start_conns NAME SECONDS [xd-conns options...]: SECONDS only bounds the
 # run; check_conns ends it (SIGTERM: stop sending, wait for the echoes in

@@ -1,28 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/verifier_log.h"
 
-void verifier_log_attach(struct bpf_object *obj, char *log)
+int verifier_log_attach(struct bpf_object *obj, char **logs, int max)
 {
 	struct bpf_program *prog;
+	int n = 0;
 
-	bpf_object__for_each_program(prog, obj)
-		bpf_program__set_log_buf(prog, log, XD_VERIFIER_LOG_SIZE);
+	bpf_object__for_each_program(prog, obj) {
+		if (n == max)
+			return -E2BIG;
+		/* Untouched pages of a zeroed allocation cost nothing. */
+		logs[n] = calloc(1, XD_VERIFIER_LOG_SIZE);
+		if (!logs[n])
+			return -ENOMEM;
+		bpf_program__set_log_buf(prog, logs[n++], XD_VERIFIER_LOG_SIZE);
+	}
+	return n;
 }
 
 const struct bpf_program *verifier_rejected(struct bpf_object *obj,
-					    const char *log)
+					    char **logs, int n,
+					    const char **log)
+{
+	struct bpf_program *prog;
+	int i = 0;
+
+	/* libbpf fills a program's buffer only when that program failed. */
+	bpf_object__for_each_program(prog, obj) {
+		if (i >= n)
+			break;
+		if (logs[i] && logs[i][0] && bpf_program__fd(prog) < 0) {
+			*log = logs[i];
+			return prog;
+		}
+		i++;
+	}
+	return NULL;
+}
+
+void verifier_log_detach(struct bpf_object *obj, char **logs, int n)
 {
 	struct bpf_program *prog;
 
-	if (!log || !log[0])
-		return NULL;
-	/* libbpf loads in object order and stops at the first failure. */
 	bpf_object__for_each_program(prog, obj)
-		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
-			return prog;
-	return NULL;
+		bpf_program__set_log_buf(prog, NULL, 0);
+	for (int i = 0; i < n; i++)
+		free(logs[i]);
+}
+
+/* The statistics lines at a log's end say nothing about the reason. */
+static bool stats_line(const char *p, size_t len)
+{
+	return (len >= 10 && !strncmp(p, "processed ", 10)) ||
+	       (len >= 17 && !strncmp(p, "verification time", 17));
 }
 
 int verifier_log_tail(const char *log, int lines, char *out, size_t outlen)
@@ -33,7 +68,8 @@ int verifier_log_tail(const char *log, int lines, char *out, size_t outlen)
 
 	if (!outlen)
 		return 0;
-	/* Walk back over whole lines, skipping empty ones. */
+	/* Walk back over whole lines, skipping empty ones and, at the
+	 * end, the statistics. */
 	while (n < lines && p > log) {
 		const char *eol = p;
 
@@ -44,6 +80,10 @@ int verifier_log_tail(const char *log, int lines, char *out, size_t outlen)
 		p = eol;
 		while (p > log && p[-1] != '\n')
 			p--;
+		if (n == 0 && stats_line(p, eol - p)) {
+			end = p;
+			continue;
+		}
 		start = p;
 		n++;
 	}

@@ -14,20 +14,27 @@
 #define XD_VERIFIER_LOG_SIZE	(16u << 20)
 
 /*
- * Give every program of obj the buffer log (XD_VERIFIER_LOG_SIZE bytes,
- * zeroed). libbpf leaves it empty while loads succeed and, when one fails,
- * loads that program again with logging into it.
+ * Give every program of obj its own log buffer (XD_VERIFIER_LOG_SIZE
+ * bytes, zeroed; up to max, stored in logs). libbpf leaves them empty
+ * while loads succeed; when a program fails it loads it again with
+ * logging into that program's buffer. Returns how many, or -errno.
  */
-void verifier_log_attach(struct bpf_object *obj, char *log);
+int verifier_log_attach(struct bpf_object *obj, char **logs, int max);
 
-/* After a failed load: the program the verifier rejected (the first one
- * not loaded, if log holds its log), or NULL for any other failure. */
+/* After a failed load: the program the verifier rejected, with *log its
+ * log, or NULL for any other failure (maps, pins, memory). */
 const struct bpf_program *verifier_rejected(struct bpf_object *obj,
-					    const char *log);
+					    char **logs, int n,
+					    const char **log);
+
+/* Take the buffers back from the programs and free them. */
+void verifier_log_detach(struct bpf_object *obj, char **logs, int n);
 
 /*
  * Copy the last `lines` non-empty lines of log into out, joined by
- * "\n" (no trailing newline). Returns how many lines were copied.
+ * "\n" (no trailing newline), leaving out the statistics lines at the
+ * end ("processed N insns", "verification time"). Returns how many
+ * lines were copied.
  */
 int verifier_log_tail(const char *log, int lines, char *out, size_t outlen);
 

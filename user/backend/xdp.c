@@ -229,16 +229,20 @@ static int load_datapath(struct xdp_backend *x, char *err, size_t errlen)
 {
 	const struct bpf_program *bad;
 	char tail[2048], last[512];
+	char *logs[16] = { NULL };
+	const char *log = NULL;
 	struct utsname u;
-	char *log;
-	int rc;
+	int nlogs, rc;
 
 	err[0] = 0;
-	log = calloc(1, XD_VERIFIER_LOG_SIZE);
-	if (log)
-		verifier_log_attach(x->skel->obj, log);
+	nlogs = verifier_log_attach(x->skel->obj, logs, 16);
+	if (nlogs < 0) {
+		/* Load anyway; a rejection is then reported by errno only. */
+		verifier_log_detach(x->skel->obj, logs, 16);
+		nlogs = 0;
+	}
 	rc = director_bpf__load(x->skel);
-	bad = rc ? verifier_rejected(x->skel->obj, log) : NULL;
+	bad = rc ? verifier_rejected(x->skel->obj, logs, nlogs, &log) : NULL;
 	if (bad) {
 		if (uname(&u))
 			snprintf(u.release, sizeof(u.release), "?");
@@ -257,7 +261,7 @@ static int load_datapath(struct xdp_backend *x, char *err, size_t errlen)
 			 bpf_program__name(bad), strerror(-rc), last);
 		rc = -EACCES;
 	}
-	free(log);
+	verifier_log_detach(x->skel->obj, logs, nlogs);
 	return rc;
 }
 
