@@ -20,7 +20,15 @@ endif
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-ARCH     := $(shell uname -m)
+# The machine the BPF objects are built for: the host's unless given
+# (make ARCH=aarch64). BPF_ARCH is its name in libbpf's __TARGET_ARCH_*,
+# MULTIARCH its Debian include directory (asm/types.h for the BPF target).
+ARCH      ?= $(shell uname -m)
+ARCH_MAP  := x86_64:x86 i386:x86 i686:x86 aarch64:arm64 arm64:arm64 \
+	     armv7l:arm armhf:arm ppc64le:powerpc ppc64:powerpc s390x:s390 \
+	     riscv64:riscv loongarch64:loongarch mips64:mips
+BPF_ARCH  := $(or $(patsubst $(ARCH):%,%,$(filter $(ARCH):%,$(ARCH_MAP))),$(ARCH))
+MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 
 ifeq ($(V),1)
 Q =
@@ -52,8 +60,9 @@ endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
 	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lm
 
-BPF_CFLAGS := $(DEPFLAGS) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
-	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
+BPF_CFLAGS := $(DEPFLAGS) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall \
+	      -Wno-unused-function -Iheaders -Ibpf \
+	      -I/usr/include/$(or $(MULTIARCH),$(ARCH)-linux-gnu)
 ifeq ($(WERROR),1)
 BPF_CFLAGS += -Werror
 endif
