@@ -1,9 +1,9 @@
 # xdirector: top-level Makefile. `make help` lists the targets.
 #   make            build BPF objects, skeletons, xdirectord, xdirectorctl
 #   make deps       install the Debian packages everything needs
-#   make check      deps + build + every test (prints "N passed, N failed")
-#   make demo       deps + build + the seed topology in namespaces
-#   make bench      deps + build + benchmarks
+#   make check      missing deps + build + every test (prints "N passed, N failed")
+#   make demo       missing deps + build + the seed topology in namespaces
+#   make bench      missing deps + build + benchmarks
 #   make fuzz       libFuzzer targets, each for FUZZ_TIME seconds (default 60)
 #   make check SANITIZE=1   unit and BPF tests under ASan + UBSan only
 #   make deb        the Debian package, into build/deb (lintian-checked)
@@ -113,6 +113,16 @@ help:
 
 deps:
 	$(Q)sh scripts/deps.sh
+	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+
+# check, demo, bench and fuzz install what is missing once, and again only
+# when scripts/deps.sh changes (a package added) or after `make clean`:
+# a fresh machine gets everything, a second run does not ask dpkg or apt.
+# `make deps` always runs the script.
+DEPS_STAMP := $(BUILD)/.deps-installed
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)sh scripts/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
 
 # clang writes the .d after the object: touch the object, or it would
 # look older than its .d and be rebuilt every time.
@@ -164,13 +174,13 @@ $(BUILD)/tools/%: tools/%.c $(BUILD)/tools/%.d $(LIBXD) | $(BPF_SKELS)
 	$(Q)$(CC) $(CFLAGS) $< $(LIBXD) $(LDLIBS) -o $@
 
 ifeq ($(SANITIZE),1)
-check: deps
+check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
 	$(Q)BUILD=$(BUILD) sh tests/run.sh unit bpf
 else
 # Besides the plain build: the sanitizer build of the unit and BPF tests
 # (group san) and the fuzz targets (group fuzz: a short run of each).
-check: deps
+check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory san-build
 	$(Q)$(MAKE) --no-print-directory fuzz-build
@@ -180,11 +190,11 @@ endif
 san-build:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
 
-demo: deps
+demo: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/netns/demo.sh
 
-bench: deps
+bench: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/bench/run.sh
 
@@ -223,7 +233,7 @@ FUZZ_TIME  ?= 60
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: deps fuzz-build
+fuzz: $(DEPS_STAMP) fuzz-build
 	$(Q)FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) sh tests/fuzz/run.sh
 
 $(BUILD)/fuzz/obj/%.o: %.c | $(BPF_SKELS)
