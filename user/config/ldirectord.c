@@ -988,42 +988,33 @@ static int append_real(struct parser *p, struct ld_virtual *v,
 	return 0;
 }
 
-/*
- * real = ip[->ip2][:port] gate|masq|ipip [weight] ["request"[,] "receive"]
- * A range adds one real server per address, all with the same port.
- */
-static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
+/* A real= line as read: one entry for every address of its range. */
+struct real_line {
+	struct ld_real_entry tmpl;	/* port, forwarding, weight, line */
+	struct ld_addr first, last;	/* the same when not a range */
+	const char *request, *receive;	/* NULL when not given */
+};
+
+/* ip[->ip2][:port]: the addresses of a range and its one port. */
+static int read_real_range(struct parser *p, struct ld_virtual *v, char *s,
+			   struct real_line *rl)
 {
-	struct tok t[LD_MAX_TOKENS];
-	struct ld_real_entry tmpl = { .line = p->cx.line, .weight = 1 };
-	struct ld_addr a1, a2;
-	char *arrow, *right = NULL;
-	char buf[INET6_ADDRSTRLEN];
-	int n, i, req, port1, port2 = -1, rc;
-	uint32_t first, last, h;
-	unsigned long w;
+	char *arrow = strstr(s, "->"), *right = NULL;
+	int port1, port2 = -1, rc;
 
-	rc = tokenize(p, "real", raw, t, &n);
-	if (rc)
-		return rc;
-	if (n < 1 || t[0].quoted)
-		return fail(p, "real: missing address");
-	if (n < 2 || t[1].quoted)
-		return fail(p, "real: missing forwarding method (gate, masq or ipip)");
-
-	arrow = strstr(t[0].s, "->");
 	if (arrow) {
 		*arrow = '\0';
 		right = arrow + 2;
 	}
-	rc = read_hostport(p, "real", t[0].s, &a1, &port1);
+	rc = read_hostport(p, "real", s, &rl->first, &port1);
 	if (rc)
 		return rc;
+	rl->last = rl->first;
 	if (right) {
-		rc = read_hostport(p, "real", right, &a2, &port2);
+		rc = read_hostport(p, "real", right, &rl->last, &port2);
 		if (rc)
 			return rc;
-		if (a1.v6 || a2.v6)
+		if (rl->first.v6 || rl->last.v6)
 			return fail(p, "real: address ranges are only supported for IPv4");
 		if (port1 >= 0 && port2 >= 0 && port1 != port2)
 			return fail(p, "real: a range has one port, not %d and %d",
@@ -1032,60 +1023,95 @@ static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 	if (port2 >= 0)
 		port1 = port2;
 	if (port1 == 0 && !v->is_fwmark)
-		return fail(p, "real %s: port 0", t[0].s);
-	tmpl.port = port1 < 0 ? 0 : (uint16_t)port1;
-	set_real_addr(&tmpl, &a1);
+		return fail(p, "real %s: port 0", s);
+	rl->tmpl.port = port1 < 0 ? 0 : (uint16_t)port1;
+	set_real_addr(&rl->tmpl, &rl->first);
+	return 0;
+}
 
-	rc = read_fwd(p, "real", t[1].s, &tmpl.fwd);
-	if (rc)
-		return rc;
-	i = 2;
+/* [weight] ["request"[,] "receive"], after the forwarding method. */
+static int read_real_tail(struct parser *p, const struct tok *t, int n,
+			  struct real_line *rl)
+{
+	int i = 2;
+	unsigned long w;
+
 	if (i < n && !t[i].quoted) {
 		if (!read_ulong(t[i].s, 65535, &w))
 			return fail(p, "real: bad weight '%s' (expected 0..65535)",
 				    t[i].s);
-		tmpl.weight = (int)w;
+		rl->tmpl.weight = (int)w;
 		i++;
 	}
-	/* then the request and the receive string, both optional */
-	req = i;
 	if (n - i > 2)
 		return fail(p, "real: too many fields after the forwarding method");
-	for (; i < n; i++)
-		if (!t[i].quoted)
+	for (int j = i; j < n; j++)
+		if (!t[j].quoted)
 			return fail(p, "real: unexpected '%s' (request and receive "
-				    "must be quoted)", t[i].s);
+				    "must be quoted)", t[j].s);
+	rl->request = i < n ? t[i].s : NULL;
+	rl->receive = i + 1 < n ? t[i + 1].s : NULL;
+	return 0;
+}
 
-	if (a1.v6 && (rc = warn_ipv6(p)))
-		return rc;
-	if ((rc = warn_fwd(p, &tmpl)))
-		return rc;
+/*
+ * real = ip[->ip2][:port] gate|masq|ipip [weight] ["request"[,] "receive"]
+ * Read and checked whole; expand_real() then adds its real servers.
+ */
+static int read_real_line(struct parser *p, struct ld_virtual *v, char *raw,
+			  struct tok *t, struct real_line *rl)
+{
+	int n, rc;
 
-	if (!right) {
-		a2 = a1;
-	} else if (ntohl(a2.v4) < ntohl(a1.v4)) {
+	*rl = (struct real_line){ .tmpl = { .line = p->cx.line, .weight = 1 } };
+	rc = tokenize(p, "real", raw, t, &n);
+	if (rc)
+		return rc;
+	if (n < 1 || t[0].quoted)
+		return fail(p, "real: missing address");
+	if (n < 2 || t[1].quoted)
+		return fail(p, "real: missing forwarding method (gate, masq or ipip)");
+	rc = read_real_range(p, v, t[0].s, rl);
+	if (!rc)
+		rc = read_fwd(p, "real", t[1].s, &rl->tmpl.fwd);
+	if (!rc)
+		rc = read_real_tail(p, t, n, rl);
+	if (!rc && rl->first.v6)
+		rc = warn_ipv6(p);
+	if (!rc)
+		rc = warn_fwd(p, &rl->tmpl);
+	if (rc)
+		return rc;
+	if (ntohl(rl->last.v4) < ntohl(rl->first.v4))
 		return fail(p, "real: range ends before it starts");
-	} else if (ntohl(a2.v4) - ntohl(a1.v4) >= LD_MAX_RANGE) {
+	if (ntohl(rl->last.v4) - ntohl(rl->first.v4) >= LD_MAX_RANGE)
 		return fail(p, "real: range of more than %d addresses", LD_MAX_RANGE);
-	}
+	return 0;
+}
 
-	first = a1.v6 ? 0 : ntohl(a1.v4);
-	last = a1.v6 ? 0 : ntohl(a2.v4);
-	for (h = first;; h++) {
-		struct ld_real_entry r = tmpl;
-		struct ld_addr a = a1;
+/* One real server per address of the range, all with the same port. */
+static int expand_real(struct parser *p, struct ld_virtual *v,
+		       const struct real_line *rl)
+{
+	uint32_t first = rl->first.v6 ? 0 : ntohl(rl->first.v4);
+	uint32_t last = rl->first.v6 ? 0 : ntohl(rl->last.v4);
+	char buf[INET6_ADDRSTRLEN];
 
-		if (!a1.v6)
+	for (uint32_t h = first;; h++) {
+		struct ld_real_entry r = rl->tmpl;
+		struct ld_addr a = rl->first;
+
+		if (!a.v6)
 			a.v4 = htonl(h);
 		set_real_addr(&r, &a);
 		addr_str(&a, buf, sizeof(buf));
 		r.host = strdup(buf);
-		if (req < n)
-			r.request = strdup(t[req].s);
-		if (req + 1 < n)
-			r.receive = strdup(t[req + 1].s);
-		if (!r.host || (req < n && !r.request) ||
-		    (req + 1 < n && !r.receive) || append_real(p, v, &r)) {
+		if (rl->request)
+			r.request = strdup(rl->request);
+		if (rl->receive)
+			r.receive = strdup(rl->receive);
+		if (!r.host || (rl->request && !r.request) ||
+		    (rl->receive && !r.receive) || append_real(p, v, &r)) {
 			free_real(&r);
 			return oom(p);
 		}
@@ -1093,6 +1119,15 @@ static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 			break;
 	}
 	return 0;
+}
+
+static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
+{
+	struct tok t[LD_MAX_TOKENS];
+	struct real_line rl;
+	int rc = read_real_line(p, v, raw, t, &rl);
+
+	return rc ? rc : expand_real(p, v, &rl);
 }
 
 /* ---- resolving and checking the whole ---- */
