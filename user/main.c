@@ -422,6 +422,46 @@ static void stop_sync(struct daemon *d)
 	d->sync = NULL;
 }
 
+/* SIGTERM, SIGINT and SIGHUP, and the once-a-second maintenance. */
+static void start_signals_and_timer(struct daemon *d)
+{
+	ev_signal_init(&d->sig_term, stop_cb, SIGTERM);
+	ev_signal_init(&d->sig_int, stop_cb, SIGINT);
+	d->sig_term.data = d->sig_int.data = d;
+	ev_signal_init(&d->sig_hup, hup_cb, SIGHUP);
+	d->sig_hup.data = d;
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_timer_init(&d->maintain, maintain_cb, 1.0, 1.0);
+	d->maintain.data = d;
+	ev_timer_start(d->loop, &d->maintain);
+}
+
+/* After the loop: the stop, in order. */
+static void stop_daemon(struct daemon *d)
+{
+	char pid[512];
+	bool clean;
+
+	/* Give up the VIPs and tell the peer before anything else stops. */
+	ha_shutdown(d->ha);
+	ha_close(d->ha);
+	d->ha = NULL;
+	stop_sync(d);
+
+	/* ldirectord's cleanstop: remove the table on a deliberate stop,
+	 * or leave it serving for the next daemon. */
+	clean = d->controller.cfg.cleanstop;
+	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
+	ctl_server_close(&d->ctl_srv);
+	metrics_http_stop(d->metrics);
+	controller_fini(&d->controller);
+	d->backend->ops->close(d->backend, clean);
+	snprintf(pid, sizeof(pid), "%s/xdirectord.pid", d->rundir);
+	unlink(pid);
+}
+
 /*
  * Start-up failed once the control socket is open: undo in reverse order.
  * The datapath is left serving, as a non-clean stop leaves it.
@@ -441,7 +481,6 @@ int main(int argc, char **argv)
 	static struct daemon d;
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	char err[1024], cfg_file[512], sock[512];
-	bool clean;
 	int rc;
 
 	if (parse_args(&d, argc, argv))
@@ -518,17 +557,7 @@ int main(int argc, char **argv)
 	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err)))
 		return start_failed(&d, err);
 
-	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
-	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
-	d.sig_term.data = d.sig_int.data = &d;
-	ev_signal_init(&d.sig_hup, hup_cb, SIGHUP);
-	d.sig_hup.data = &d;
-	ev_signal_start(d.loop, &d.sig_term);
-	ev_signal_start(d.loop, &d.sig_int);
-	ev_signal_start(d.loop, &d.sig_hup);
-	ev_timer_init(&d.maintain, maintain_cb, 1.0, 1.0);
-	d.maintain.data = &d;
-	ev_timer_start(d.loop, &d.maintain);
+	start_signals_and_timer(&d);
 
 	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
 		d.node, cfg_file, d.bpffs, sock);
@@ -537,25 +566,6 @@ int main(int argc, char **argv)
 	service_notify_start(&d.svc, d.loop, &d.controller);
 	ev_run(d.loop, 0);
 
-	/* Give up the VIPs and tell the peer before anything else stops. */
-	ha_shutdown(d.ha);
-	ha_close(d.ha);
-	d.ha = NULL;
-	stop_sync(&d);
-
-	/* ldirectord's cleanstop: remove the table on a deliberate stop,
-	 * or leave it serving for the next daemon. */
-	clean = d.controller.cfg.cleanstop;
-	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
-	ctl_server_close(&d.ctl_srv);
-	metrics_http_stop(d.metrics);
-	controller_fini(&d.controller);
-	d.backend->ops->close(d.backend, clean);
-	{
-		char pid[512];
-
-		snprintf(pid, sizeof(pid), "%s/xdirectord.pid", d.rundir);
-		unlink(pid);
-	}
+	stop_daemon(&d);
 	return 0;
 }
