@@ -30,8 +30,8 @@
 
 #include "config/cfgutil.h"
 #include "config/ldirectord.h"
+#include "config/ld_lex.h"
 
-#define LD_MAX_TOKENS		8
 #define LD_MAX_RANGE		65536	/* addresses one real= range may expand to */
 #define LD_MAX_FILE		(16 << 20)
 
@@ -353,49 +353,6 @@ const char *ld_checktype_name(enum ld_checktype type)
 
 /* ---- reading values ---- */
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
-/* Plain decimal seconds: "5", "0.5". No signs, exponents or "inf". */
-static bool read_decimal(const char *s, double *out)
-{
-	const char *c;
-	int dots = 0, digits = 0;
-	char *end;
-
-	for (c = s; *c; c++) {
-		if (*c == '.')
-			dots++;
-		else if (isdigit((unsigned char)*c))
-			digits++;
-		else
-			return false;
-	}
-	if (!digits || dots > 1)
-		return false;
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && !*end;
-}
-
-static bool read_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!all_digits(s))
-		return false;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && !*end && *out <= max;
-}
-
 /* A port number or a service name from /etc/services. */
 static int read_port(struct parser *p, const char *what, const char *s, int *port)
 {
@@ -404,8 +361,8 @@ static int read_port(struct parser *p, const char *what, const char *s, int *por
 
 	if (!*s)
 		return fail(p, "%s: missing port", what);
-	if (all_digits(s)) {
-		if (!read_ulong(s, 65535, &n))
+	if (ld_all_digits(s)) {
+		if (!ld_read_ulong(s, 65535, &n))
 			return fail(p, "%s: bad port '%s'", what, s);
 		*port = (int)n;
 		return 0;
@@ -484,80 +441,6 @@ static void addr_str(const struct ld_addr *a, char *buf, size_t len)
 		inet_ntop(AF_INET, &a->v4, buf, len);
 }
 
-struct tok {
-	char *s;
-	bool quoted;
-};
-
-/*
- * Split a value into words and "quoted strings" (s is modified). A comma
- * may follow a quoted string, as in  "request", "receive".
- */
-static int tokenize(struct parser *p, const char *what, char *s,
-		    struct tok *t, int *n)
-{
-	bool after_quote = false;
-	char *e;
-
-	*n = 0;
-	for (;;) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s == ',' && after_quote) {
-			s++;
-			while (isspace((unsigned char)*s))
-				s++;
-		}
-		after_quote = false;
-		if (!*s)
-			return 0;
-		if (*n == LD_MAX_TOKENS)
-			return fail(p, "%s: too many fields", what);
-		if (*s == '"') {
-			e = strchr(s + 1, '"');
-			if (!e)
-				return fail(p, "%s: unterminated quote", what);
-			*e = '\0';
-			t[*n].s = s + 1;
-			t[*n].quoted = true;
-			(*n)++;
-			s = e + 1;
-			if (*s && !isspace((unsigned char)*s) && *s != ',')
-				return fail(p, "%s: unexpected text after a closing quote",
-					    what);
-			after_quote = true;
-		} else {
-			t[*n].s = s;
-			t[*n].quoted = false;
-			(*n)++;
-			while (*s && !isspace((unsigned char)*s)) {
-				if (*s == '"')
-					return fail(p, "%s: unexpected quote in '%s'",
-						    what, t[*n - 1].s);
-				s++;
-			}
-			if (*s)
-				*s++ = '\0';
-		}
-	}
-}
-
-/* A single value: "quoted" (quotes removed) or bare, as it stands. */
-static int unquote(struct parser *p, const char *what, char *v, char **out)
-{
-	size_t len = strlen(v);
-
-	if (v[0] != '"') {
-		*out = v;
-		return 0;
-	}
-	if (len < 2 || v[len - 1] != '"')
-		return fail(p, "%s: unexpected text after a closing quote", what);
-	v[len - 1] = '\0';
-	*out = v + 1;
-	return 0;
-}
-
 static int read_fwd(struct parser *p, const char *what, const char *s,
 		    enum ld_fwd *fwd)
 {
@@ -606,7 +489,7 @@ static int warn_ipv6(struct parser *p)
 static int read_fallback(struct parser *p, char *v, bool *has,
 			 struct ld_real_entry *fb)
 {
-	struct tok t[LD_MAX_TOKENS];
+	struct ld_tok t[LD_MAX_TOKENS];
 	struct ld_real_entry r = {
 		.line = p->cx.line, .fwd = LD_FWD_GATE, .weight = 1,
 	};
@@ -614,7 +497,7 @@ static int read_fallback(struct parser *p, char *v, bool *has,
 	struct ld_addr a;
 	int n, port, rc;
 
-	rc = tokenize(p, "fallback", v, t, &n);
+	rc = ld_tokenize(&p->cx, "fallback", v, t, &n);
 	if (rc)
 		return rc;
 	if (n < 1 || n > 2)
@@ -660,7 +543,7 @@ static int read_checktype(struct parser *p, const char *v,
 			return 0;
 		}
 	}
-	if (read_ulong(v, INT_MAX, &n) && n >= 1) {
+	if (ld_read_ulong(v, INT_MAX, &n) && n >= 1) {
 		*type = LD_CHECK_COMBINED;
 		*combined_n = (int)n;
 		return 0;
@@ -797,26 +680,26 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 		return read_fallback(p, raw, &((struct ld_virtual *)base)->has_fallback,
 				     &((struct ld_virtual *)base)->fallback);
 	}
-	rc = unquote(p, k->name, raw, &v);
+	rc = ld_unquote(&p->cx, k->name, raw, &v);
 	if (rc)
 		return rc;
 
 	switch (k->kind) {
 	case K_SECONDS:
 	case K_SECONDS0:
-		if (!read_decimal(v, &d))
+		if (!ld_read_decimal(v, &d))
 			return fail(p, "%s: '%s' is not a number of seconds", k->name, v);
 		if (k->kind == K_SECONDS && d <= 0)
 			return fail(p, "%s: must be greater than 0", k->name);
 		*(double *)f = d;
 		return 0;
 	case K_COUNT:
-		if (!read_ulong(v, INT_MAX, &n) || n < 1)
+		if (!ld_read_ulong(v, INT_MAX, &n) || n < 1)
 			return fail(p, "%s: '%s' is not a positive integer", k->name, v);
 		*(int *)f = (int)n;
 		return 0;
 	case K_UINT:
-		if (!read_ulong(v, UINT_MAX, &n))
+		if (!ld_read_ulong(v, UINT_MAX, &n))
 			return fail(p, "%s: '%s' is not a number", k->name, v);
 		*(unsigned *)f = (unsigned)n;
 		return 0;
@@ -902,13 +785,13 @@ static int open_virtual(struct parser *p, char *raw)
 	struct ld_virtual *nv, *v;
 	int (*nset)[NKEYS];
 	int *nproto;
-	struct tok t[LD_MAX_TOKENS];
+	struct ld_tok t[LD_MAX_TOKENS];
 	struct ld_addr a;
 	unsigned long mark;
 	int n, port, rc;
 	size_t i;
 
-	rc = tokenize(p, "virtual", raw, t, &n);
+	rc = ld_tokenize(&p->cx, "virtual", raw, t, &n);
 	if (rc)
 		return rc;
 	if (n != 1)
@@ -950,8 +833,8 @@ static int open_virtual(struct parser *p, char *raw)
 	}
 	p->quiet = false;
 
-	if (all_digits(t[0].s)) {
-		if (!read_ulong(t[0].s, UINT32_MAX, &mark) || !mark)
+	if (ld_all_digits(t[0].s)) {
+		if (!ld_read_ulong(t[0].s, UINT32_MAX, &mark) || !mark)
 			return fail(p, "virtual: bad firewall mark '%s'", t[0].s);
 		v->is_fwmark = true;
 		v->fwmark = (uint32_t)mark;
@@ -1030,14 +913,14 @@ static int read_real_range(struct parser *p, struct ld_virtual *v, char *s,
 }
 
 /* [weight] ["request"[,] "receive"], after the forwarding method. */
-static int read_real_tail(struct parser *p, const struct tok *t, int n,
+static int read_real_tail(struct parser *p, const struct ld_tok *t, int n,
 			  struct real_line *rl)
 {
 	int i = 2;
 	unsigned long w;
 
 	if (i < n && !t[i].quoted) {
-		if (!read_ulong(t[i].s, 65535, &w))
+		if (!ld_read_ulong(t[i].s, 65535, &w))
 			return fail(p, "real: bad weight '%s' (expected 0..65535)",
 				    t[i].s);
 		rl->tmpl.weight = (int)w;
@@ -1059,12 +942,12 @@ static int read_real_tail(struct parser *p, const struct tok *t, int n,
  * Read and checked whole; expand_real() then adds its real servers.
  */
 static int read_real_line(struct parser *p, struct ld_virtual *v, char *raw,
-			  struct tok *t, struct real_line *rl)
+			  struct ld_tok *t, struct real_line *rl)
 {
 	int n, rc;
 
 	*rl = (struct real_line){ .tmpl = { .line = p->cx.line, .weight = 1 } };
-	rc = tokenize(p, "real", raw, t, &n);
+	rc = ld_tokenize(&p->cx, "real", raw, t, &n);
 	if (rc)
 		return rc;
 	if (n < 1 || t[0].quoted)
@@ -1123,7 +1006,7 @@ static int expand_real(struct parser *p, struct ld_virtual *v,
 
 static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 {
-	struct tok t[LD_MAX_TOKENS];
+	struct ld_tok t[LD_MAX_TOKENS];
 	struct real_line rl;
 	int rc = read_real_line(p, v, raw, t, &rl);
 
