@@ -1,11 +1,11 @@
 # xdirector: top-level Makefile. `make help` lists the targets.
 #   make            build BPF objects, skeletons, xdirectord, xdirectorctl
 #   make deps       install the Debian packages everything needs
-#   make check      deps + build + every test (prints "N passed, N failed")
+#   make check      missing deps + build + every test (prints "N passed, N failed")
 #   make check-kernels  the kernel-dependent tests in a VM per Debian kernel
 #                   package of XD_KERNELS (default linux-image-amd64)
-#   make demo       deps + build + the seed topology in namespaces
-#   make bench      deps + build + benchmarks
+#   make demo       demo deps + build + the seed topology in namespaces
+#   make bench      missing deps + build + benchmarks
 #   make fuzz       libFuzzer targets, each for FUZZ_TIME seconds (default 60)
 #   make check SANITIZE=1   unit and BPF tests under ASan + UBSan only
 #   make deb        the Debian package, into build/deb (lintian-checked)
@@ -22,7 +22,15 @@ endif
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-ARCH     := $(shell uname -m)
+# The machine the BPF objects are built for: the host's unless given
+# (make ARCH=aarch64). BPF_ARCH is its name in libbpf's __TARGET_ARCH_*,
+# MULTIARCH its Debian include directory (asm/types.h for the BPF target).
+ARCH      ?= $(shell uname -m)
+ARCH_MAP  := x86_64:x86 i386:x86 i686:x86 aarch64:arm64 arm64:arm64 \
+	     armv7l:arm armhf:arm ppc64le:powerpc ppc64:powerpc s390x:s390 \
+	     riscv64:riscv loongarch64:loongarch mips64:mips
+BPF_ARCH  := $(or $(patsubst $(ARCH):%,%,$(filter $(ARCH):%,$(ARCH_MAP))),$(ARCH))
+MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 
 ifeq ($(V),1)
 Q =
@@ -37,8 +45,12 @@ WERROR ?= 1
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags libnl-3.0 2>/dev/null)
+# Each object's header dependencies, written by the compiler beside it
+# (-MMD) and read back at the end of this file; -MP keeps a deleted header
+# from breaking the build.
+DEPFLAGS := -MMD -MP
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+CFLAGS  += $(DEPFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	   -D_GNU_SOURCE -Iheaders -Iuser -I$(BUILD) $(PKG_CFLAGS)
 ifeq ($(WERROR),1)
 CFLAGS  += -Werror
@@ -50,8 +62,9 @@ endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
 	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lcap -lm
 
-BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
-	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
+BPF_CFLAGS := $(DEPFLAGS) -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) -Wall \
+	      -Wno-unused-function -Iheaders -Ibpf \
+	      -I/usr/include/$(or $(MULTIARCH),$(ARCH)-linux-gnu)
 ifeq ($(WERROR),1)
 BPF_CFLAGS += -Werror
 endif
@@ -59,11 +72,9 @@ endif
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS   := $(wildcard bpf/*.h headers/xdirector/*.h)
 
 USER_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c user/*/*.c))
 USER_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(USER_SRCS))
-USER_HDRS  := $(wildcard user/*.h user/*/*.h headers/xdirector/*.h)
 LIBXD      := $(BUILD)/libxd.a
 
 CTL_SRCS   := $(wildcard tools/xdirectorctl/*.c)
@@ -72,6 +83,7 @@ CTL_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPFT_SRCS  := $(wildcard tests/bpf/*.c)
+BPFT_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(BPFT_SRCS))
 BPFT_BIN   := $(BUILD)/tests/bpf_packet_tests
 TOOL_SRCS  := $(wildcard tools/bench/*.c tools/testing/*.c)
 TOOL_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
@@ -88,7 +100,9 @@ PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
 .PHONY: all deps check check-kernels demo bench install install-files deb clean help tests \
 	test-bins fuzz fuzz-build san-build
-.SECONDARY:
+# The BPF objects are only a step to their skeletons: keep them anyway.
+# (Not every target: a missing .d must make its object out of date.)
+.SECONDARY: $(BPF_OBJS) $(patsubst %.skel.h,%.bpf.o,$(BENCH_BPF_SKELS))
 
 all: $(PROGS) tests
 
@@ -101,17 +115,33 @@ help:
 
 deps:
 	$(Q)sh scripts/deps.sh
+	$(Q)mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS)
+# check, demo, bench and fuzz install what is missing once, and again only
+# when scripts/deps.sh changes (a package added) or after `make clean`:
+# a fresh machine gets everything, a second run does not ask dpkg or apt.
+# `make deps` always runs the script.
+DEPS_STAMP := $(BUILD)/.deps-installed
+$(DEPS_STAMP): scripts/deps.sh
+	$(Q)sh scripts/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
+
+# clang writes the .d after the object: touch the object, or it would
+# look older than its .d and be rebuilt every time.
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/%.bpf.d
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@ && touch $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: %.c $(USER_HDRS) $(BPF_SKELS)
+# Objects depend on the headers they include through their .d files (see
+# DEP_FILES at the end). The skeletons are generated headers, so they are
+# made before any object is compiled (order-only) and tracked like the
+# others after that.
+$(BUILD)/%.o: %.c $(BUILD)/%.d | $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -128,29 +158,31 @@ $(BUILD)/xdirectorctl: $(CTL_OBJS) $(LIBXD)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBXD) $(USER_HDRS) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/%.d $(LIBXD) | $(BPF_SKELS)
 	$(call msg,CC-TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(LIBXD) $(LDLIBS) -lcmocka -o $@
 
-$(BPFT_BIN): $(BPFT_SRCS) $(wildcard tests/bpf/*.h) $(LIBXD) $(BPF_SKELS)
-	$(call msg,CC-TEST,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/bpf $(BPFT_SRCS) $(LIBXD) $(LDLIBS) -lcmocka -o $@
+$(BPFT_OBJS): CFLAGS += -Itests/bpf
 
-$(BUILD)/tools/%: tools/%.c $(LIBXD) $(BPF_SKELS)
+$(BPFT_BIN): $(BPFT_OBJS) $(LIBXD)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tools/%: tools/%.c $(BUILD)/tools/%.d $(LIBXD) | $(BPF_SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< $(LIBXD) $(LDLIBS) -o $@
 
 ifeq ($(SANITIZE),1)
-check: deps
+check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
 	$(Q)BUILD=$(BUILD) sh tests/run.sh unit bpf
 else
 # Besides the plain build: the sanitizer build of the unit and BPF tests
 # (group san) and the fuzz targets (group fuzz: a short run of each).
-check: deps
+check: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory san-build
 	$(Q)$(MAKE) --no-print-directory fuzz-build
@@ -164,7 +196,7 @@ san-build:
 XD_KERNELS ?= linux-image-amd64
 export XD_KERNELS
 
-check-kernels: deps
+check-kernels: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run.sh kernels
 
@@ -173,7 +205,7 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/netns/demo.sh
 
-bench: deps
+bench: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/bench/run.sh
 
@@ -212,10 +244,10 @@ FUZZ_TIME  ?= 60
 
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: deps fuzz-build
+fuzz: $(DEPS_STAMP) fuzz-build
 	$(Q)FUZZ_TIME=$(FUZZ_TIME) BUILD=$(BUILD) sh tests/fuzz/run.sh
 
-$(BUILD)/fuzz/obj/%.o: %.c $(USER_HDRS) $(BPF_SKELS)
+$(BUILD)/fuzz/obj/%.o: %.c | $(BPF_SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
@@ -224,20 +256,30 @@ $(BUILD)/fuzz/libxd.a: $(FUZZ_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libxd.a $(wildcard tests/fuzz/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libxd.a
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/fuzz/libxd.a \
 		$(LDLIBS) -o $@
 
 # --- bench BPF objects: rules (variables near TOOL_BINS)
-$(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c $(BPF_HDRS) $(wildcard tools/bench/*.h)
+$(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c $(BUILD)/bench/%.bpf.d
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@ && touch $@
 
 $(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(filter $(BUILD)/tools/bench/%,$(TOOL_BINS)): $(BENCH_BPF_SKELS) $(wildcard tools/bench/*.h)
+$(filter $(BUILD)/tools/bench/%,$(TOOL_BINS)): | $(BENCH_BPF_SKELS)
 # --- end of bench BPF object rules
+
+# The header dependencies the compiler writes (DEPFLAGS). Named here as
+# targets of their own, so that an object whose .d is missing (built
+# before there were any) is rebuilt rather than trusted.
+DEP_FILES := $(patsubst %.o,%.d,$(USER_OBJS) $(BUILD)/user/main.o \
+	       $(CTL_OBJS) $(BPFT_OBJS) $(BPF_OBJS)) \
+	     $(patsubst %,%.d,$(UNIT_BINS) $(TOOL_BINS)) \
+	     $(patsubst %.skel.h,%.bpf.d,$(BENCH_BPF_SKELS))
+$(DEP_FILES):
+-include $(wildcard $(DEP_FILES) $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d))

@@ -11,9 +11,11 @@
 #include "ctl/ctl_server.h"
 #include "service.h"
 
-struct ha;
-struct sync;
 #include "ctl/metrics_http.h"
+#include "sync/sync.h"
+
+struct ha;
+struct nudge;
 
 struct daemon {
 	struct ev_loop *loop;
@@ -36,11 +38,10 @@ struct daemon {
 	json_t *stats_zero;	/* counters at the last `zero` (commands.c) */
 	double started_at;
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
-	/* --- sync (user/sync/sync.h) --- */
+	struct sync_cli sync_opts;	/* --sync-* (user/sync/sync.h) */
 	struct sync *sync;	/* NULL without authkeys */
-	struct nudge *nudge;	/* NULL without HA or with --no-nudge */
-	bool no_nudge;
-	/* --- end sync --- */
+	bool no_nudge;		/* --no-nudge */
+	struct nudge *nudge;	/* NULL without sync or with --no-nudge */
 };
 
 /* Control-socket commands (user/ctl/commands.c). */

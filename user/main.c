@@ -212,10 +212,6 @@ static int config_path(const char *cfg, char *out, size_t len)
 	return 0;
 }
 
-/* --- sync: --sync-* options (user/sync/sync.h) --- */
-static struct sync_cli sync_cli;
-/* --- end sync --- */
-
 /* A decimal option value from min to max; anything else is refused. */
 static int parse_num_opt(const char *opt, const char *arg, unsigned long min,
 			 unsigned long max, unsigned long *out)
@@ -251,36 +247,80 @@ static bool set_str_opt(const struct str_opt *t, size_t n, int c,
 	return false;
 }
 
+/* Long options without a short form: values past any character. */
+enum long_opt {
+	OPT_RUNDIR = 256,
+	OPT_BPFFS,
+	OPT_DATAPATH,
+	OPT_CONN_MAX,
+	OPT_SYNC_ROLE,
+	OPT_SYNC_DEV,
+	OPT_SYNC_PEER,
+	OPT_SYNC_PORT,
+	OPT_SYNC_REFRESH,
+	OPT_NO_NUDGE,
+	OPT_SYNC_ENCRYPT,
+	OPT_KEEP_PRIVILEGES,
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "node", required_argument, NULL, 'N' },
+	{ "test", no_argument, NULL, 't' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "rundir", required_argument, NULL, OPT_RUNDIR },
+	{ "bpffs", required_argument, NULL, OPT_BPFFS },
+	{ "datapath", required_argument, NULL, OPT_DATAPATH },
+	{ "conn-max", required_argument, NULL, OPT_CONN_MAX },
+	{ "sync-role", required_argument, NULL, OPT_SYNC_ROLE },
+	{ "sync-dev", required_argument, NULL, OPT_SYNC_DEV },
+	{ "sync-peer", required_argument, NULL, OPT_SYNC_PEER },
+	{ "sync-port", required_argument, NULL, OPT_SYNC_PORT },
+	{ "sync-refresh", required_argument, NULL, OPT_SYNC_REFRESH },
+	{ "no-nudge", no_argument, NULL, OPT_NO_NUDGE },
+	{ "sync-encrypt", no_argument, NULL, OPT_SYNC_ENCRYPT },
+	{ "keep-privileges", no_argument, NULL, OPT_KEEP_PRIVILEGES },
+	{ "help", no_argument, NULL, 'h' },
+	{}
+};
+
+/* The options that take a number: its name, range and field. */
+static int set_num_opt(struct daemon *d, int c, const char *arg, bool *done)
+{
+	const struct {
+		int c;
+		const char *name;
+		unsigned long min, max;
+		unsigned *field;
+	} t[] = {
+		{ OPT_CONN_MAX, "conn-max", 1024, 1UL << 28, &d->bopts.conn_max },
+		{ OPT_SYNC_PORT, "sync-port", 1, 65535, &d->sync_opts.port },
+		{ OPT_SYNC_REFRESH, "sync-refresh", 1, 65535,
+		  &d->sync_opts.refresh_s },
+	};
+	unsigned long v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		if (t[i].c != c)
+			continue;
+		*done = true;
+		if (parse_num_opt(t[i].name, arg, t[i].min, t[i].max, &v))
+			return -EINVAL;
+		*t[i].field = v;
+		return 0;
+	}
+	*done = false;
+	return 0;
+}
+
 static int parse_args(struct daemon *d, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "node", required_argument, NULL, 'N' },
-		{ "test", no_argument, NULL, 't' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "rundir", required_argument, NULL, 'R' },
-		{ "bpffs", required_argument, NULL, 'B' },
-		{ "datapath", required_argument, NULL, 'M' },
-		{ "conn-max", required_argument, NULL, 'C' },
-		/* --- sync --- */
-		{ "sync-role", required_argument, NULL, 0x5301 },
-		{ "sync-dev", required_argument, NULL, 0x5302 },
-		{ "sync-peer", required_argument, NULL, 0x5303 },
-		{ "sync-port", required_argument, NULL, 0x5304 },
-		{ "sync-refresh", required_argument, NULL, 0x5305 },
-		{ "sync-encrypt", no_argument, NULL, 0x5307 },
-		{ "keep-privileges", no_argument, NULL, 0x5308 },
-		{ "no-nudge", no_argument, NULL, 0x5306 },
-		/* --- end sync --- */
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const struct str_opt str_opts[] = {
 		{ 'c', d->cfg_dir, sizeof(d->cfg_dir) },
 		{ 'N', d->node, sizeof(d->node) },
-		{ 'R', d->rundir, sizeof(d->rundir) },
-		{ 'B', d->bpffs, sizeof(d->bpffs) },
+		{ OPT_RUNDIR, d->rundir, sizeof(d->rundir) },
+		{ OPT_BPFFS, d->bpffs, sizeof(d->bpffs) },
 	};
 	struct utsname u;
 	int c;
@@ -291,9 +331,14 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	if (uname(&u) == 0)
 		snprintf(d->node, sizeof(d->node), "%s", u.nodename);
 
-	while ((c = getopt_long(argc, argv, "c:N:tfdh", opts, NULL)) != -1) {
-		if (set_str_opt(str_opts, sizeof(str_opts) / sizeof(str_opts[0]),
-				c, optarg))
+	while ((c = getopt_long(argc, argv, "c:N:tfdh", long_opts, NULL)) != -1) {
+		bool done;
+
+		if (set_str_opt(str_opts, ARRAY_SIZE(str_opts), c, optarg))
+			continue;
+		if (set_num_opt(d, c, optarg, &done))
+			return -EINVAL;
+		if (done)
 			continue;
 		switch (c) {
 		case 't':
@@ -305,54 +350,31 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		case 'd':
 			xd_log_set_level(LOG_DEBUG);
 			break;
-		case 'M':
+		case OPT_DATAPATH:
 			if (dp_mode_parse(optarg, &d->bopts.mode)) {
 				fprintf(stderr, "xdirectord: --datapath %s: expected "
 					"auto, xdp, xdp-generic or tc\n", optarg);
 				return -EINVAL;
 			}
 			break;
-		case 'C': {
-			unsigned long v;
-
-			if (parse_num_opt("conn-max", optarg, 1024, 1UL << 28, &v))
-				return -EINVAL;
-			d->bopts.conn_max = v;
+		case OPT_SYNC_ROLE:
+			d->sync_opts.role = optarg;
 			break;
-		}
-		/* --- sync --- */
-		case 0x5301:
-			sync_cli.role = optarg;
+		case OPT_SYNC_DEV:
+			d->sync_opts.dev = optarg;
 			break;
-		case 0x5302:
-			sync_cli.dev = optarg;
+		case OPT_SYNC_PEER:
+			d->sync_opts.peer = optarg;
 			break;
-		case 0x5303:
-			sync_cli.peer = optarg;
-			break;
-		case 0x5304:
-		case 0x5305: {
-			unsigned long v;
-
-			if (parse_num_opt(c == 0x5304 ? "sync-port" : "sync-refresh",
-					  optarg, 1, 65535, &v))
-				return -EINVAL;
-			if (c == 0x5304)
-				sync_cli.port = v;
-			else
-				sync_cli.refresh_s = v;
-			break;
-		}
-		case 0x5306:
+		case OPT_NO_NUDGE:
 			d->no_nudge = true;
 			break;
-		case 0x5307:
-			sync_cli.seal = true;
+		case OPT_SYNC_ENCRYPT:
+			d->sync_opts.seal = true;
 			break;
-		case 0x5308:
+		case OPT_KEEP_PRIVILEGES:
 			d->keep_privileges = true;
 			break;
-		/* --- end sync --- */
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -390,6 +412,73 @@ static void setup_logging(struct daemon *d)
 		xd_log_open(XD_LOG_SYSLOG, LOG_DAEMON, NULL);
 }
 
+/* Connection sync and nudging, when authkeys is there (user/sync/). */
+static int start_sync(struct daemon *d, char *err, size_t errlen)
+{
+	int rc = sync_daemon_open(&d->sync, d->loop, d->backend, d->cfg_dir,
+				  d->node, &d->sync_opts, err, errlen);
+
+	if (rc)
+		return rc;
+	if (d->sync && d->ha) {
+		ha_on_role_change(d->ha, sync_ha_role_cb, d->sync);
+		ha_on_table(d->ha, sync_ha_table_cb, d->sync);
+	}
+	if (d->sync && !d->no_nudge)
+		d->nudge = nudge_new(d->loop, d->backend);
+	if (d->nudge && d->ha)
+		ha_on_takeover_from_dead(d->ha, nudge_takeover_cb, d->nudge);
+	return 0;
+}
+
+static void stop_sync(struct daemon *d)
+{
+	nudge_free(d->nudge);
+	d->nudge = NULL;
+	sync_free(d->sync);
+	d->sync = NULL;
+}
+
+/* SIGTERM, SIGINT and SIGHUP, and the once-a-second maintenance. */
+static void start_signals_and_timer(struct daemon *d)
+{
+	ev_signal_init(&d->sig_term, stop_cb, SIGTERM);
+	ev_signal_init(&d->sig_int, stop_cb, SIGINT);
+	d->sig_term.data = d->sig_int.data = d;
+	ev_signal_init(&d->sig_hup, hup_cb, SIGHUP);
+	d->sig_hup.data = d;
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_timer_init(&d->maintain, maintain_cb, 1.0, 1.0);
+	d->maintain.data = d;
+	ev_timer_start(d->loop, &d->maintain);
+}
+
+/* After the loop: the stop, in order. */
+static void stop_daemon(struct daemon *d)
+{
+	char pid[512];
+	bool clean;
+
+	/* Give up the VIPs and tell the peer before anything else stops. */
+	ha_shutdown(d->ha);
+	ha_close(d->ha);
+	d->ha = NULL;
+	stop_sync(d);
+
+	/* ldirectord's cleanstop: remove the table on a deliberate stop,
+	 * or leave it serving for the next daemon. */
+	clean = d->controller.cfg.cleanstop;
+	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
+	ctl_server_close(&d->ctl_srv);
+	metrics_http_stop(d->metrics);
+	controller_fini(&d->controller);
+	d->backend->ops->close(d->backend, clean);
+	snprintf(pid, sizeof(pid), "%s/xdirectord.pid", d->rundir);
+	unlink(pid);
+}
+
 /*
  * Start-up failed once the control socket is open: undo in reverse order.
  * The datapath is left serving, as a non-clean stop leaves it.
@@ -409,7 +498,6 @@ int main(int argc, char **argv)
 	static struct daemon d;
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	char err[1024], cfg_file[512], sock[512];
-	bool clean;
 	int rc;
 
 	if (parse_args(&d, argc, argv))
@@ -479,20 +567,9 @@ int main(int argc, char **argv)
 	}
 	setup_logging(&d);
 	write_pidfile(d.rundir);
-	/* --- sync: before HA starts, so its first role reaches us --- */
-	rc = sync_daemon_open(&d.sync, d.loop, d.backend, d.cfg_dir, d.node,
-			      &sync_cli, err, sizeof(err));
-	if (rc)
+	/* Sync before HA starts, so that its first role reaches sync. */
+	if (start_sync(&d, err, sizeof(err)))
 		return start_failed(&d, err);
-	if (d.sync && d.ha) {
-		ha_on_role_change(d.ha, sync_ha_role_cb, d.sync);
-		ha_on_table(d.ha, sync_ha_table_cb, d.sync);
-	}
-	if (d.sync && !d.no_nudge)
-		d.nudge = nudge_new(d.loop, d.backend);
-	if (d.nudge && d.ha)
-		ha_on_takeover_from_dead(d.ha, nudge_takeover_cb, d.nudge);
-	/* --- end sync --- */
 	/* HA after the datapath and checks run: a takeover serves at once. */
 	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err)))
 		return start_failed(&d, err);
@@ -505,17 +582,7 @@ int main(int argc, char **argv)
 			privs_kept(false));
 	}
 
-	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
-	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
-	d.sig_term.data = d.sig_int.data = &d;
-	ev_signal_init(&d.sig_hup, hup_cb, SIGHUP);
-	d.sig_hup.data = &d;
-	ev_signal_start(d.loop, &d.sig_term);
-	ev_signal_start(d.loop, &d.sig_int);
-	ev_signal_start(d.loop, &d.sig_hup);
-	ev_timer_init(&d.maintain, maintain_cb, 1.0, 1.0);
-	d.maintain.data = &d;
-	ev_timer_start(d.loop, &d.maintain);
+	start_signals_and_timer(&d);
 
 	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
 		d.node, cfg_file, d.bpffs, sock);
@@ -524,30 +591,6 @@ int main(int argc, char **argv)
 	service_notify_start(&d.svc, d.loop, &d.controller);
 	ev_run(d.loop, 0);
 
-	/* Give up the VIPs and tell the peer before anything else stops. */
-	ha_shutdown(d.ha);
-	ha_close(d.ha);
-	d.ha = NULL;
-	/* --- sync --- */
-	nudge_free(d.nudge);
-	d.nudge = NULL;
-	sync_free(d.sync);
-	d.sync = NULL;
-	/* --- end sync --- */
-
-	/* ldirectord's cleanstop: remove the table on a deliberate stop,
-	 * or leave it serving for the next daemon. */
-	clean = d.controller.cfg.cleanstop;
-	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
-	ctl_server_close(&d.ctl_srv);
-	metrics_http_stop(d.metrics);
-	controller_fini(&d.controller);
-	d.backend->ops->close(d.backend, clean);
-	{
-		char pid[512];
-
-		snprintf(pid, sizeof(pid), "%s/xdirectord.pid", d.rundir);
-		unlink(pid);
-	}
+	stop_daemon(&d);
 	return 0;
 }

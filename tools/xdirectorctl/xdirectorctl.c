@@ -353,7 +353,7 @@ static void print_conns(json_t *reply)
 }
 
 static void print_ha(json_t *ha);
-static void print_sync(json_t *sy);	/* sync */
+static void print_sync(json_t *sy);
 
 static void print_status(json_t *reply)
 {
@@ -497,7 +497,7 @@ static void print_ha(json_t *ha)
 	printf("\n");
 }
 
-/* --- sync part of status (user/sync/sync.h's sync_status_json) --- */
+/* The sync part of status (user/sync/sync.h's sync_status_json). */
 static void print_sync(json_t *sy)
 {
 	json_t *bulk = json_object_get(sy, "bulk"), *rej, *x;
@@ -584,7 +584,117 @@ static int do_sync_role(const struct opts *o, const char *role)
 	json_decref(reply);
 	return 0;
 }
-/* --- end sync --- */
+
+static void print_list_reply(json_t *reply, const struct opts *o)
+{
+	if (o->timeout)
+		print_timeouts(stdout, reply);
+	else if (o->save)
+		print_save(stdout, reply);
+	else if (o->stats)
+		print_stats(reply, o->exact);
+	else
+		print_list(reply);
+}
+
+static void print_conns_reply(json_t *reply, const struct opts *o)
+{
+	print_conns(reply);
+}
+
+static void print_status_reply(json_t *reply, const struct opts *o)
+{
+	print_status(reply);
+}
+
+static void print_metrics_reply(json_t *reply, const struct opts *o)
+{
+	fputs(sget(reply, "text"), stdout);
+}
+
+static void print_reload_reply(json_t *reply, const struct opts *o)
+{
+	printf("reloaded\n");
+}
+
+static void print_ha_reply(json_t *reply, const struct opts *o)
+{
+	print_ha(json_object_get(reply, "ha"));
+}
+
+static void print_zero_reply(json_t *reply, const struct opts *o)
+{
+	printf("counters zeroed\n");
+}
+
+static void print_nudge_reply(json_t *reply, const struct opts *o)
+{
+	printf("nudging: probing synced connections\n");
+}
+
+static int run_list(const struct opts *o, const char *arg);
+
+/*
+ * Each command once. run: how it runs when not as one request (NULL:
+ * send it, then print the reply); filter: applied to the reply before it
+ * is printed, as JSON or not (1: refused); print: the reply without
+ * --json.
+ */
+static const struct command {
+	const char *name;
+	bool takes_arg;
+	int (*run)(const struct opts *o, const char *arg);
+	int (*filter)(const struct opts *o, json_t *reply);
+	void (*print)(json_t *reply, const struct opts *o);
+} commands[] = {
+	{ "list", false, run_list, list_habits, print_list_reply },
+	{ "zero", false, NULL, NULL, print_zero_reply },
+	{ "conns", false, NULL, NULL, print_conns_reply },
+	{ "status", false, NULL, NULL, print_status_reply },
+	{ "reload", false, NULL, NULL, print_reload_reply },
+	{ "standby", false, NULL, NULL, print_ha_reply },
+	{ "takeover", false, NULL, NULL, print_ha_reply },
+	{ "metrics", false, NULL, NULL, print_metrics_reply },
+	{ "sync-role", true, do_sync_role, NULL, NULL },
+	{ "nudge", false, NULL, NULL, print_nudge_reply },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* One request; its reply printed as JSON or by the command's printer. */
+static int run_request(const struct opts *o, const struct command *c)
+{
+	json_t *reply = call(o, c->name);
+	int rc = 0;
+
+	if (!reply)
+		return 1;
+	if (c->filter)
+		rc = c->filter(o, reply);
+	if (rc) {
+		/* refused: the filter said why */
+	} else if (o->json) {
+		json_dumpf(reply, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		c->print(reply, o);
+	}
+	json_decref(reply);
+	return rc;
+}
+
+static int run_list(const struct opts *o, const char *arg)
+{
+	if (o->rate)
+		return do_rate(o);
+	return run_request(o, find_command("list"));
+}
 
 int main(int argc, char **argv)
 {
@@ -606,27 +716,31 @@ int main(int argc, char **argv)
 		{}
 	};
 	struct opts o = { .rundir = DEFAULT_RUNDIR, .interval = 1.0 };
-	const char *cmd = NULL;
-	const char *sync_arg = NULL;	/* sync */
-	json_t *reply;
+	const struct command *cmd = NULL;
+	const char *arg = NULL;		/* the command's argument */
 	int c;
 
 	/* Options may come before or after the command. */
 	while (optind < argc) {
 		c = getopt_long(argc, argv, "+njhxSZt:u:", lopts, NULL);
 		if (c == -1) {
-			/* --- sync: `sync-role ROLE` takes one argument --- */
-			if (cmd && !strcmp(cmd, "sync-role") && !sync_arg) {
-				sync_arg = argv[optind++];
+			if (cmd && cmd->takes_arg && !arg) {
+				arg = argv[optind++];
 				continue;
 			}
-			/* --- end sync --- */
 			if (cmd) {
 				fprintf(stderr, "xdirectorctl: unexpected argument '%s'\n",
 					argv[optind]);
 				return 2;
 			}
-			cmd = argv[optind++];
+			cmd = find_command(argv[optind]);
+			if (!cmd) {
+				fprintf(stderr, "xdirectorctl: unknown command '%s'\n",
+					argv[optind]);
+				usage(stderr);
+				return 2;
+			}
+			optind++;
 			continue;
 		}
 		switch (c) {
@@ -645,11 +759,12 @@ int main(int argc, char **argv)
 		case 'S': o.save = true; break;
 		case 0x4902: o.timeout = true; break;
 		case 'Z':
-			if (cmd && strcmp(cmd, "zero")) {
-				fprintf(stderr, "xdirectorctl: -Z with '%s'\n", cmd);
+			if (cmd && strcmp(cmd->name, "zero")) {
+				fprintf(stderr, "xdirectorctl: -Z with '%s'\n",
+					cmd->name);
 				return 2;
 			}
-			cmd = "zero";
+			cmd = find_command("zero");
 			break;
 		case 'i': {
 			char *end;
@@ -670,54 +785,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(cmd, "list") && o.rate)
-		return do_rate(&o);
-	/* --- sync --- */
-	if (!strcmp(cmd, "sync-role"))
-		return do_sync_role(&o, sync_arg);
-	/* --- end sync --- */
-	if (strcmp(cmd, "list") && strcmp(cmd, "conns") && strcmp(cmd, "status") &&
-	    strcmp(cmd, "reload") && strcmp(cmd, "metrics") &&
-	    strcmp(cmd, "standby") && strcmp(cmd, "takeover") &&
-	    strcmp(cmd, "nudge") && strcmp(cmd, "zero")) {
-		fprintf(stderr, "xdirectorctl: unknown command '%s'\n", cmd);
-		usage(stderr);
-		return 2;
-	}
-	reply = call(&o, cmd);
-	if (!reply)
-		return 1;
-	if (!strcmp(cmd, "list") && list_habits(&o, reply)) {
-		json_decref(reply);
-		return 1;
-	}
-	if (o.json) {
-		json_dumpf(reply, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else if (!strcmp(cmd, "list")) {
-		if (o.timeout)
-			print_timeouts(stdout, reply);
-		else if (o.save)
-			print_save(stdout, reply);
-		else if (o.stats)
-			print_stats(reply, o.exact);
-		else
-			print_list(reply);
-	} else if (!strcmp(cmd, "conns")) {
-		print_conns(reply);
-	} else if (!strcmp(cmd, "status")) {
-		print_status(reply);
-	} else if (!strcmp(cmd, "metrics")) {
-		fputs(sget(reply, "text"), stdout);
-	} else if (!strcmp(cmd, "reload")) {
-		printf("reloaded\n");
-	} else if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover")) {
-		print_ha(json_object_get(reply, "ha"));
-	} else if (!strcmp(cmd, "zero")) {
-		printf("counters zeroed\n");
-	} else if (!strcmp(cmd, "nudge")) {
-		printf("nudging: probing synced connections\n");
-	}
-	json_decref(reply);
-	return 0;
+	if (cmd->run)
+		return cmd->run(&o, arg);
+	return run_request(&o, cmd);
 }

@@ -15,6 +15,7 @@
 
 #include "check/check_int.h"
 #include "log.h"
+#include "util.h"
 
 #define DEFAULT_INTERVAL	5.0
 #define DEFAULT_TIMEOUT		5.0
@@ -282,33 +283,43 @@ static enum probe_kind choose_probe(struct check *c)
 	}
 }
 
+/* What each kind of probe does (one file each, check_int.h): start a run,
+ * cancel the running one, and free what it keeps between runs. */
+static const struct probe_ops {
+	int (*start)(struct check *c);
+	void (*cancel)(struct check *c);
+	void (*destroy)(struct check *c);	/* NULL: keeps nothing */
+} probe_ops[] = {
+	[PROBE_CONNECT] = { check_connect_start, check_connect_cancel, NULL },
+	[PROBE_CURL] = { check_curl_start, check_curl_cancel, check_curl_destroy },
+	[PROBE_PING] = { check_ping_start, check_ping_cancel, NULL },
+	[PROBE_DNS] = { check_dns_start, check_dns_cancel, NULL },
+	[PROBE_TCP] = { check_tcp_start, check_tcp_cancel, NULL },
+	[PROBE_EXTERNAL] = { check_external_start, check_external_cancel, NULL },
+};
+
+static const struct probe_ops *probe_ops_of(enum probe_kind kind)
+{
+	if (kind <= PROBE_NONE || (size_t)kind >= ARRAY_SIZE(probe_ops))
+		return NULL;
+	return &probe_ops[kind];
+}
+
 static void probe_cancel(struct check *c)
 {
-	switch (c->running) {
-	case PROBE_CONNECT: check_connect_cancel(c); break;
-	case PROBE_CURL: check_curl_cancel(c); break;
-	case PROBE_PING: check_ping_cancel(c); break;
-	case PROBE_DNS: check_dns_cancel(c); break;
-	case PROBE_TCP: check_tcp_cancel(c); break;
-	case PROBE_EXTERNAL: check_external_cancel(c); break;
-	case PROBE_NONE: break;
-	}
+	const struct probe_ops *ops = probe_ops_of(c->running);
+
+	if (ops)
+		ops->cancel(c);
 	c->running = PROBE_NONE;
 }
 
 static int probe_start(struct check *c, enum probe_kind kind)
 {
+	const struct probe_ops *ops = probe_ops_of(kind);
+
 	c->running = kind;
-	switch (kind) {
-	case PROBE_CONNECT: return check_connect_start(c);
-	case PROBE_CURL: return check_curl_start(c);
-	case PROBE_PING: return check_ping_start(c);
-	case PROBE_DNS: return check_dns_start(c);
-	case PROBE_TCP: return check_tcp_start(c);
-	case PROBE_EXTERNAL: return check_external_start(c);
-	case PROBE_NONE: break;
-	}
-	return -EINVAL;
+	return ops ? ops->start(c) : -EINVAL;
 }
 
 /* ---- results ---- */
@@ -397,7 +408,9 @@ static void check_free(struct check *c)
 	if (!c)
 		return;
 	probe_cancel(c);
-	check_curl_destroy(c);
+	for (size_t k = 0; k < ARRAY_SIZE(probe_ops); k++)
+		if (probe_ops[k].destroy)
+			probe_ops[k].destroy(c);
 	ev_timer_stop(c->m->loop, &c->sched);
 	if (c->has_regex)
 		regfree(&c->receive_re);

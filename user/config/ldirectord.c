@@ -30,8 +30,8 @@
 
 #include "config/cfgutil.h"
 #include "config/ldirectord.h"
+#include "config/ld_lex.h"
 
-#define LD_MAX_TOKENS		8
 #define LD_MAX_RANGE		65536	/* addresses one real= range may expand to */
 #define LD_MAX_FILE		(16 << 20)
 
@@ -356,40 +356,6 @@ const char *ld_checktype_name(enum ld_checktype type)
 
 /* ---- reading values ---- */
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
-
-/* Plain decimal seconds: "5", "0.5". No signs, exponents or "inf". */
-static bool read_decimal(const char *s, double *out)
-{
-	const char *c;
-	int dots = 0, digits = 0;
-	char *end;
-
-	for (c = s; *c; c++) {
-		if (*c == '.')
-			dots++;
-		else if (isdigit((unsigned char)*c))
-			digits++;
-		else
-			return false;
-	}
-	if (!digits || dots > 1)
-		return false;
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && !*end;
-}
-
-static bool read_ulong(const char *s, unsigned long max, unsigned long *out);
-
 /*
  * timeout = TCP TCPFIN UDP: idle timeouts in seconds of established TCP
  * connections, of TCP connections after a FIN, and of UDP flows, in the
@@ -408,7 +374,7 @@ static int read_timeouts(struct parser *p, const char *v, unsigned *out)
 		if (i == 3)
 			return fail(p, "timeout: more than three values (tcp "
 				    "tcpfin udp, as ipvsadm --set)");
-		if (!read_ulong(tok, LD_TIMEOUT_MAX, &n))
+		if (!ld_read_ulong(tok, LD_TIMEOUT_MAX, &n))
 			return fail(p, "timeout: %s '%s' is not a number of "
 				    "seconds from 0 to %d", names[i], tok,
 				    LD_TIMEOUT_MAX);
@@ -420,17 +386,6 @@ static int read_timeouts(struct parser *p, const char *v, unsigned *out)
 	return 0;
 }
 
-static bool read_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!all_digits(s))
-		return false;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return !errno && !*end && *out <= max;
-}
-
 /* A port number or a service name from /etc/services. */
 static int read_port(struct parser *p, const char *what, const char *s, int *port)
 {
@@ -439,8 +394,8 @@ static int read_port(struct parser *p, const char *what, const char *s, int *por
 
 	if (!*s)
 		return fail(p, "%s: missing port", what);
-	if (all_digits(s)) {
-		if (!read_ulong(s, 65535, &n))
+	if (ld_all_digits(s)) {
+		if (!ld_read_ulong(s, 65535, &n))
 			return fail(p, "%s: bad port '%s'", what, s);
 		*port = (int)n;
 		return 0;
@@ -519,80 +474,6 @@ static void addr_str(const struct ld_addr *a, char *buf, size_t len)
 		inet_ntop(AF_INET, &a->v4, buf, len);
 }
 
-struct tok {
-	char *s;
-	bool quoted;
-};
-
-/*
- * Split a value into words and "quoted strings" (s is modified). A comma
- * may follow a quoted string, as in  "request", "receive".
- */
-static int tokenize(struct parser *p, const char *what, char *s,
-		    struct tok *t, int *n)
-{
-	bool after_quote = false;
-	char *e;
-
-	*n = 0;
-	for (;;) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s == ',' && after_quote) {
-			s++;
-			while (isspace((unsigned char)*s))
-				s++;
-		}
-		after_quote = false;
-		if (!*s)
-			return 0;
-		if (*n == LD_MAX_TOKENS)
-			return fail(p, "%s: too many fields", what);
-		if (*s == '"') {
-			e = strchr(s + 1, '"');
-			if (!e)
-				return fail(p, "%s: unterminated quote", what);
-			*e = '\0';
-			t[*n].s = s + 1;
-			t[*n].quoted = true;
-			(*n)++;
-			s = e + 1;
-			if (*s && !isspace((unsigned char)*s) && *s != ',')
-				return fail(p, "%s: unexpected text after a closing quote",
-					    what);
-			after_quote = true;
-		} else {
-			t[*n].s = s;
-			t[*n].quoted = false;
-			(*n)++;
-			while (*s && !isspace((unsigned char)*s)) {
-				if (*s == '"')
-					return fail(p, "%s: unexpected quote in '%s'",
-						    what, t[*n - 1].s);
-				s++;
-			}
-			if (*s)
-				*s++ = '\0';
-		}
-	}
-}
-
-/* A single value: "quoted" (quotes removed) or bare, as it stands. */
-static int unquote(struct parser *p, const char *what, char *v, char **out)
-{
-	size_t len = strlen(v);
-
-	if (v[0] != '"') {
-		*out = v;
-		return 0;
-	}
-	if (len < 2 || v[len - 1] != '"')
-		return fail(p, "%s: unexpected text after a closing quote", what);
-	v[len - 1] = '\0';
-	*out = v + 1;
-	return 0;
-}
-
 static int read_fwd(struct parser *p, const char *what, const char *s,
 		    enum ld_fwd *fwd)
 {
@@ -641,7 +522,7 @@ static int warn_ipv6(struct parser *p)
 static int read_fallback(struct parser *p, char *v, bool *has,
 			 struct ld_real_entry *fb)
 {
-	struct tok t[LD_MAX_TOKENS];
+	struct ld_tok t[LD_MAX_TOKENS];
 	struct ld_real_entry r = {
 		.line = p->cx.line, .fwd = LD_FWD_GATE, .weight = 1,
 	};
@@ -649,7 +530,7 @@ static int read_fallback(struct parser *p, char *v, bool *has,
 	struct ld_addr a;
 	int n, port, rc;
 
-	rc = tokenize(p, "fallback", v, t, &n);
+	rc = ld_tokenize(&p->cx, "fallback", v, t, &n);
 	if (rc)
 		return rc;
 	if (n < 1 || n > 2)
@@ -695,7 +576,7 @@ static int read_checktype(struct parser *p, const char *v,
 			return 0;
 		}
 	}
-	if (read_ulong(v, INT_MAX, &n) && n >= 1) {
+	if (ld_read_ulong(v, INT_MAX, &n) && n >= 1) {
 		*type = LD_CHECK_COMBINED;
 		*combined_n = (int)n;
 		return 0;
@@ -832,26 +713,26 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 		return read_fallback(p, raw, &((struct ld_virtual *)base)->has_fallback,
 				     &((struct ld_virtual *)base)->fallback);
 	}
-	rc = unquote(p, k->name, raw, &v);
+	rc = ld_unquote(&p->cx, k->name, raw, &v);
 	if (rc)
 		return rc;
 
 	switch (k->kind) {
 	case K_SECONDS:
 	case K_SECONDS0:
-		if (!read_decimal(v, &d))
+		if (!ld_read_decimal(v, &d))
 			return fail(p, "%s: '%s' is not a number of seconds", k->name, v);
 		if (k->kind == K_SECONDS && d <= 0)
 			return fail(p, "%s: must be greater than 0", k->name);
 		*(double *)f = d;
 		return 0;
 	case K_COUNT:
-		if (!read_ulong(v, INT_MAX, &n) || n < 1)
+		if (!ld_read_ulong(v, INT_MAX, &n) || n < 1)
 			return fail(p, "%s: '%s' is not a positive integer", k->name, v);
 		*(int *)f = (int)n;
 		return 0;
 	case K_UINT:
-		if (!read_ulong(v, UINT_MAX, &n))
+		if (!ld_read_ulong(v, UINT_MAX, &n))
 			return fail(p, "%s: '%s' is not a number", k->name, v);
 		*(unsigned *)f = (unsigned)n;
 		return 0;
@@ -939,13 +820,13 @@ static int open_virtual(struct parser *p, char *raw)
 	struct ld_virtual *nv, *v;
 	int (*nset)[NKEYS];
 	int *nproto;
-	struct tok t[LD_MAX_TOKENS];
+	struct ld_tok t[LD_MAX_TOKENS];
 	struct ld_addr a;
 	unsigned long mark;
 	int n, port, rc;
 	size_t i;
 
-	rc = tokenize(p, "virtual", raw, t, &n);
+	rc = ld_tokenize(&p->cx, "virtual", raw, t, &n);
 	if (rc)
 		return rc;
 	if (n != 1)
@@ -987,8 +868,8 @@ static int open_virtual(struct parser *p, char *raw)
 	}
 	p->quiet = false;
 
-	if (all_digits(t[0].s)) {
-		if (!read_ulong(t[0].s, UINT32_MAX, &mark) || !mark)
+	if (ld_all_digits(t[0].s)) {
+		if (!ld_read_ulong(t[0].s, UINT32_MAX, &mark) || !mark)
 			return fail(p, "virtual: bad firewall mark '%s'", t[0].s);
 		v->is_fwmark = true;
 		v->fwmark = (uint32_t)mark;
@@ -1025,42 +906,33 @@ static int append_real(struct parser *p, struct ld_virtual *v,
 	return 0;
 }
 
-/*
- * real = ip[->ip2][:port] gate|masq|ipip [weight] ["request"[,] "receive"]
- * A range adds one real server per address, all with the same port.
- */
-static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
+/* A real= line as read: one entry for every address of its range. */
+struct real_line {
+	struct ld_real_entry tmpl;	/* port, forwarding, weight, line */
+	struct ld_addr first, last;	/* the same when not a range */
+	const char *request, *receive;	/* NULL when not given */
+};
+
+/* ip[->ip2][:port]: the addresses of a range and its one port. */
+static int read_real_range(struct parser *p, struct ld_virtual *v, char *s,
+			   struct real_line *rl)
 {
-	struct tok t[LD_MAX_TOKENS];
-	struct ld_real_entry tmpl = { .line = p->cx.line, .weight = 1 };
-	struct ld_addr a1, a2;
-	char *arrow, *right = NULL;
-	char buf[INET6_ADDRSTRLEN];
-	int n, i, req, port1, port2 = -1, rc;
-	uint32_t first, last, h;
-	unsigned long w;
+	char *arrow = strstr(s, "->"), *right = NULL;
+	int port1, port2 = -1, rc;
 
-	rc = tokenize(p, "real", raw, t, &n);
-	if (rc)
-		return rc;
-	if (n < 1 || t[0].quoted)
-		return fail(p, "real: missing address");
-	if (n < 2 || t[1].quoted)
-		return fail(p, "real: missing forwarding method (gate, masq or ipip)");
-
-	arrow = strstr(t[0].s, "->");
 	if (arrow) {
 		*arrow = '\0';
 		right = arrow + 2;
 	}
-	rc = read_hostport(p, "real", t[0].s, &a1, &port1);
+	rc = read_hostport(p, "real", s, &rl->first, &port1);
 	if (rc)
 		return rc;
+	rl->last = rl->first;
 	if (right) {
-		rc = read_hostport(p, "real", right, &a2, &port2);
+		rc = read_hostport(p, "real", right, &rl->last, &port2);
 		if (rc)
 			return rc;
-		if (a1.v6 || a2.v6)
+		if (rl->first.v6 || rl->last.v6)
 			return fail(p, "real: address ranges are only supported for IPv4");
 		if (port1 >= 0 && port2 >= 0 && port1 != port2)
 			return fail(p, "real: a range has one port, not %d and %d",
@@ -1069,60 +941,95 @@ static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 	if (port2 >= 0)
 		port1 = port2;
 	if (port1 == 0 && !v->is_fwmark)
-		return fail(p, "real %s: port 0", t[0].s);
-	tmpl.port = port1 < 0 ? 0 : (uint16_t)port1;
-	set_real_addr(&tmpl, &a1);
+		return fail(p, "real %s: port 0", s);
+	rl->tmpl.port = port1 < 0 ? 0 : (uint16_t)port1;
+	set_real_addr(&rl->tmpl, &rl->first);
+	return 0;
+}
 
-	rc = read_fwd(p, "real", t[1].s, &tmpl.fwd);
-	if (rc)
-		return rc;
-	i = 2;
+/* [weight] ["request"[,] "receive"], after the forwarding method. */
+static int read_real_tail(struct parser *p, const struct ld_tok *t, int n,
+			  struct real_line *rl)
+{
+	int i = 2;
+	unsigned long w;
+
 	if (i < n && !t[i].quoted) {
-		if (!read_ulong(t[i].s, 65535, &w))
+		if (!ld_read_ulong(t[i].s, 65535, &w))
 			return fail(p, "real: bad weight '%s' (expected 0..65535)",
 				    t[i].s);
-		tmpl.weight = (int)w;
+		rl->tmpl.weight = (int)w;
 		i++;
 	}
-	/* then the request and the receive string, both optional */
-	req = i;
 	if (n - i > 2)
 		return fail(p, "real: too many fields after the forwarding method");
-	for (; i < n; i++)
-		if (!t[i].quoted)
+	for (int j = i; j < n; j++)
+		if (!t[j].quoted)
 			return fail(p, "real: unexpected '%s' (request and receive "
-				    "must be quoted)", t[i].s);
+				    "must be quoted)", t[j].s);
+	rl->request = i < n ? t[i].s : NULL;
+	rl->receive = i + 1 < n ? t[i + 1].s : NULL;
+	return 0;
+}
 
-	if (a1.v6 && (rc = warn_ipv6(p)))
-		return rc;
-	if ((rc = warn_fwd(p, &tmpl)))
-		return rc;
+/*
+ * real = ip[->ip2][:port] gate|masq|ipip [weight] ["request"[,] "receive"]
+ * Read and checked whole; expand_real() then adds its real servers.
+ */
+static int read_real_line(struct parser *p, struct ld_virtual *v, char *raw,
+			  struct ld_tok *t, struct real_line *rl)
+{
+	int n, rc;
 
-	if (!right) {
-		a2 = a1;
-	} else if (ntohl(a2.v4) < ntohl(a1.v4)) {
+	*rl = (struct real_line){ .tmpl = { .line = p->cx.line, .weight = 1 } };
+	rc = ld_tokenize(&p->cx, "real", raw, t, &n);
+	if (rc)
+		return rc;
+	if (n < 1 || t[0].quoted)
+		return fail(p, "real: missing address");
+	if (n < 2 || t[1].quoted)
+		return fail(p, "real: missing forwarding method (gate, masq or ipip)");
+	rc = read_real_range(p, v, t[0].s, rl);
+	if (!rc)
+		rc = read_fwd(p, "real", t[1].s, &rl->tmpl.fwd);
+	if (!rc)
+		rc = read_real_tail(p, t, n, rl);
+	if (!rc && rl->first.v6)
+		rc = warn_ipv6(p);
+	if (!rc)
+		rc = warn_fwd(p, &rl->tmpl);
+	if (rc)
+		return rc;
+	if (ntohl(rl->last.v4) < ntohl(rl->first.v4))
 		return fail(p, "real: range ends before it starts");
-	} else if (ntohl(a2.v4) - ntohl(a1.v4) >= LD_MAX_RANGE) {
+	if (ntohl(rl->last.v4) - ntohl(rl->first.v4) >= LD_MAX_RANGE)
 		return fail(p, "real: range of more than %d addresses", LD_MAX_RANGE);
-	}
+	return 0;
+}
 
-	first = a1.v6 ? 0 : ntohl(a1.v4);
-	last = a1.v6 ? 0 : ntohl(a2.v4);
-	for (h = first;; h++) {
-		struct ld_real_entry r = tmpl;
-		struct ld_addr a = a1;
+/* One real server per address of the range, all with the same port. */
+static int expand_real(struct parser *p, struct ld_virtual *v,
+		       const struct real_line *rl)
+{
+	uint32_t first = rl->first.v6 ? 0 : ntohl(rl->first.v4);
+	uint32_t last = rl->first.v6 ? 0 : ntohl(rl->last.v4);
+	char buf[INET6_ADDRSTRLEN];
 
-		if (!a1.v6)
+	for (uint32_t h = first;; h++) {
+		struct ld_real_entry r = rl->tmpl;
+		struct ld_addr a = rl->first;
+
+		if (!a.v6)
 			a.v4 = htonl(h);
 		set_real_addr(&r, &a);
 		addr_str(&a, buf, sizeof(buf));
 		r.host = strdup(buf);
-		if (req < n)
-			r.request = strdup(t[req].s);
-		if (req + 1 < n)
-			r.receive = strdup(t[req + 1].s);
-		if (!r.host || (req < n && !r.request) ||
-		    (req + 1 < n && !r.receive) || append_real(p, v, &r)) {
+		if (rl->request)
+			r.request = strdup(rl->request);
+		if (rl->receive)
+			r.receive = strdup(rl->receive);
+		if (!r.host || (rl->request && !r.request) ||
+		    (rl->receive && !r.receive) || append_real(p, v, &r)) {
 			free_real(&r);
 			return oom(p);
 		}
@@ -1130,6 +1037,15 @@ static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 			break;
 	}
 	return 0;
+}
+
+static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
+{
+	struct ld_tok t[LD_MAX_TOKENS];
+	struct real_line rl;
+	int rc = read_real_line(p, v, raw, t, &rl);
+
+	return rc ? rc : expand_real(p, v, &rl);
 }
 
 /* ---- resolving and checking the whole ---- */

@@ -12,6 +12,7 @@
 #include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
+#include "util.h"
 #include "sync/nudge.h"
 #include "sync/sync.h"
 
@@ -80,7 +81,7 @@ static json_t *counters_since_zero(struct daemon *d, const char *key,
 	return now;
 }
 
-static json_t *cmd_zero(struct daemon *d)
+static json_t *cmd_zero(struct daemon *d, json_t *req)
 {
 	struct backend_snapshot snap;
 	json_t *base;
@@ -121,7 +122,7 @@ static const char *health_word(const struct real_health *h)
 	return h->up ? "up" : "down";
 }
 
-static json_t *cmd_list(struct daemon *d)
+static json_t *cmd_list(struct daemon *d, json_t *req)
 {
 	struct backend_snapshot snap;
 	json_t *svcs = json_array(), *timeouts;
@@ -182,7 +183,7 @@ static json_t *cmd_list(struct daemon *d)
 			 "timeouts", timeouts);
 }
 
-static json_t *cmd_status(struct daemon *d)
+static json_t *datapath_status(struct daemon *d)
 {
 	struct backend_snapshot snap;
 	json_t *ifs = json_array(), *reasons = json_object(), *health = json_array();
@@ -242,8 +243,8 @@ static json_t *cmd_status(struct daemon *d)
 	return out;
 }
 
-/* --- HA: hb_standby / hb_takeover (user/ha/ha.h) --- */
-static json_t *cmd_ha(struct daemon *d, bool standby)
+/* hb_standby / hb_takeover (user/ha/ha.h) */
+static json_t *ha_move(struct daemon *d, bool standby)
 {
 	char err[256];
 	int rc;
@@ -256,6 +257,16 @@ static json_t *cmd_ha(struct daemon *d, bool standby)
 	if (rc)
 		return ctl_error("%s", err);
 	return json_pack("{s:b, s:o}", "ok", 1, "ha", ha_status_json(d->ha));
+}
+
+static json_t *cmd_standby(struct daemon *d, json_t *req)
+{
+	return ha_move(d, true);
+}
+
+static json_t *cmd_takeover(struct daemon *d, json_t *req)
+{
+	return ha_move(d, false);
 }
 
 struct conns_ctx {
@@ -298,7 +309,7 @@ static json_t *cmd_conns(struct daemon *d, json_t *req)
 			 "truncated", rc > 0);
 }
 
-static json_t *cmd_reload(struct daemon *d)
+static json_t *cmd_reload(struct daemon *d, json_t *req)
 {
 	char err[1024];
 	struct controller_info ci;
@@ -313,7 +324,7 @@ static json_t *cmd_reload(struct daemon *d)
 	return json_pack("{s:b}", "ok", 1);
 }
 
-/* --- sync (user/sync/sync.h): status part and the sync-role command --- */
+/* The sync part of status (user/sync/sync.h). */
 static json_t *sync_status_add(struct daemon *d, json_t *reply)
 {
 	json_t *o = json_object();
@@ -330,6 +341,11 @@ static json_t *sync_status_add(struct daemon *d, json_t *reply)
 	nudge_status_json(d->nudge, o);
 	json_object_set_new(reply, "sync", o);
 	return reply;
+}
+
+static json_t *cmd_status(struct daemon *d, json_t *req)
+{
+	return sync_status_add(d, datapath_status(d));
 }
 
 static json_t *cmd_sync_role(struct daemon *d, json_t *req)
@@ -354,6 +370,7 @@ static json_t *cmd_sync_role(struct daemon *d, json_t *req)
 	sync_status_json(d->sync, o);
 	return json_pack("{s:b, s:o}", "ok", 1, "sync", o);
 }
+
 /* Operators who move the addresses by other means than our HA. */
 static json_t *cmd_nudge(struct daemon *d, json_t *req)
 {
@@ -368,37 +385,43 @@ static json_t *cmd_nudge(struct daemon *d, json_t *req)
 	nudge_status_json(d->nudge, o);
 	return json_pack("{s:b, s:o}", "ok", 1, "sync", o);
 }
-/* --- end sync --- */
+
+static json_t *cmd_metrics(struct daemon *d, json_t *req)
+{
+	char *text = metrics_text(d->backend);
+	json_t *r = json_pack("{s:b, s:s}", "ok", 1, "text", text ? text : "");
+
+	free(text);
+	return r;
+}
+
+static json_t *cmd_ping(struct daemon *d, json_t *req)
+{
+	return json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid());
+}
+
+/* Each command once: its name and what answers it. */
+static const struct command {
+	const char *name;
+	json_t *(*run)(struct daemon *d, json_t *req);
+} commands[] = {
+	{ "list",	cmd_list },
+	{ "zero",	cmd_zero },
+	{ "status",	cmd_status },
+	{ "conns",	cmd_conns },
+	{ "reload",	cmd_reload },
+	{ "standby",	cmd_standby },
+	{ "takeover",	cmd_takeover },
+	{ "metrics",	cmd_metrics },
+	{ "ping",	cmd_ping },
+	{ "sync-role",	cmd_sync_role },
+	{ "nudge",	cmd_nudge },
+};
 
 json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 {
-	struct daemon *d = arg;
-
-	if (!strcmp(cmd, "list"))
-		return cmd_list(d);
-	if (!strcmp(cmd, "zero"))
-		return cmd_zero(d);
-	if (!strcmp(cmd, "status"))
-		return sync_status_add(d, cmd_status(d));
-	if (!strcmp(cmd, "nudge"))
-		return cmd_nudge(d, req);
-	if (!strcmp(cmd, "sync-role"))
-		return cmd_sync_role(d, req);
-	if (!strcmp(cmd, "conns"))
-		return cmd_conns(d, req);
-	if (!strcmp(cmd, "reload"))
-		return cmd_reload(d);
-	if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover"))
-		return cmd_ha(d, !strcmp(cmd, "standby"));
-	if (!strcmp(cmd, "metrics")) {
-		char *text = metrics_text(d->backend);
-		json_t *r = json_pack("{s:b, s:s}", "ok", 1, "text",
-				      text ? text : "");
-
-		free(text);
-		return r;
-	}
-	if (!strcmp(cmd, "ping"))
-		return json_pack("{s:b, s:i}", "ok", 1, "pid", (int)getpid());
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(arg, req);
 	return ctl_error("unknown command '%s'", cmd);
 }

@@ -37,21 +37,6 @@ const char *sync_drop_name(enum sync_drop d)
 	return (unsigned)d < SYNC_DROP_MAX ? names[d] : "?";
 }
 
-const char *sync_msg_name(int type)
-{
-	switch (type) {
-	case SYNC_MSG_CONN:
-		return "CONN";
-	case SYNC_MSG_BULK_REQ:
-		return "BULK_REQ";
-	case SYNC_MSG_BULK:
-		return "BULK";
-	case SYNC_MSG_BULK_END:
-		return "BULK_END";
-	}
-	return "?";
-}
-
 size_t sync_overhead(size_t nodelen, const struct auth_key *key)
 {
 	return SYNC_HDR_LEN + nodelen + auth_mac_len(key->method);

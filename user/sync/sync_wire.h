@@ -96,7 +96,6 @@ enum sync_drop {
 };
 
 const char *sync_drop_name(enum sync_drop d);
-const char *sync_msg_name(int type);
 
 /*
  * Build a datagram: header, node, payload, MAC with key. With
