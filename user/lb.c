@@ -72,6 +72,8 @@ static const char *const reason_names[XD_REASON_MAX] = {
 	[XD_DROP_NO_NEIGH] = "drop_no_neigh",
 	[XD_DROP_REAL_GONE] = "drop_real_gone",
 	[XD_PASS_OTHERHOST] = "pass_otherhost",
+	[XD_FWD_ICMP_TO_CLIENT] = "fwd_icmp_to_client",
+	[XD_FWD_ICMP_TO_REAL] = "fwd_icmp_to_real",
 };
 
 const char *xd_reason_name(int reason)

@@ -327,6 +327,8 @@ enum xd_reason {
 	XD_DROP_NO_NEIGH,	/* reply: next hop unresolved (XDP mode) */
 	XD_DROP_REAL_GONE,	/* connection's real server was removed */
 	XD_PASS_OTHERHOST,	/* frame for another host's MAC (flooded) */
+	XD_FWD_ICMP_TO_CLIENT,	/* ICMP error from a real's side, translated */
+	XD_FWD_ICMP_TO_REAL,	/* ICMP error from a client's side, translated */
 	XD_REASON_MAX,
 };
 

@@ -40,6 +40,7 @@ int main(void)
 		{ sched_cases, sched_cases_n },
 		{ conn_cases, conn_cases_n },
 		{ nat_cases, nat_cases_n },
+		{ icmp_cases, icmp_cases_n },
 	};
 	const char *filter = getenv("XD_BPF_TESTS");
 	struct CMUnitTest *all;
