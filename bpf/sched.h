@@ -13,9 +13,9 @@
 
 #define XD_NO_REAL	((__u32)-1)
 
-static __always_inline int real_usable(__u32 id, struct xd_real **out)
+static __always_inline int real_usable(__u32 id, struct xd_real_slot **out)
 {
-	struct xd_real *r = bpf_map_lookup_elem(&reals, &id);
+	struct xd_real_slot *r = bpf_map_lookup_elem(&reals, &id);
 
 	if (!r || !(r->flags & XD_REAL_F_IN_USE) || r->weight == 0)
 		return 0;
@@ -66,7 +66,7 @@ struct lc_ctx {
 static long lc_visit(__u32 i, struct lc_ctx *ctx)
 {
 	struct xd_real_conns *rc;
-	struct xd_real *r;
+	struct xd_real_slot *r;
 	__u64 overhead;
 	__u32 id;
 
@@ -123,7 +123,7 @@ static __always_inline __u32 sched_least_conn(const struct xd_svc *svc,
 /* Returns a real id whose entry is usable, or XD_NO_REAL. */
 static __always_inline __u32 sched_pick(const struct xd_svc *svc,
 					__be32 saddr, __be16 sport,
-					struct xd_real **real)
+					struct xd_real_slot **real)
 {
 	__u32 id;
 
