@@ -33,6 +33,14 @@
 #   the client's socket IP_MTU is 1400 (1500 before)
 #   the datapath counted fwd_icmp_to_client
 #   the kernel forwarded nothing (the forward-hook drop counter stays 0)
+#
+# Then the director's own MTU decisions, in the seed topology with dir1's
+# eth1 at MTU 1400 (tc and xdp):
+#   a 1450-byte UDP datagram without DF is handed to the kernel, which
+#   fragments it (pass_to_fragment counted): real1 answers its length
+#   a TCP client sending 200 kB with DF gets "fragmentation needed, MTU
+#   1400" from the VIP (tx_frag_needed counted): its IP_MTU drops to
+#   1400 and every byte arrives at real1
 
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +77,32 @@ while True:
         break
     got += b
 print(before, s.getsockopt(socket.IPPROTO_IP, IP_MTU), got.decode())
+'
+
+# A UDP service on :53 that answers each datagram with its length.
+UDP_SINK='
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+while True:
+    b, a = s.recvfrom(65535)
+    s.sendto(str(len(b)).encode(), a)
+'
+
+# Sends a 1450-byte datagram with DF clear; prints the answer.
+UDP_CLIENT='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)   # IP_MTU_DISCOVER: IP_PMTUDISC_DONT
+s.settimeout(2)
+s.connect((sys.argv[1], 53))
+for i in range(5):
+    s.send(b"u" * 1450)
+    try:
+        print(s.recv(100).decode())
+        break
+    except socket.timeout:
+        pass
 '
 
 write_config() {
@@ -170,8 +204,90 @@ run_mode() {
 	topo_destroy
 }
 
+write_config_own() {
+	director_config dir1 <<'EOF'
+checkinterval=1
+quiescent=no
+virtual=192.168.10.100:80
+	real=10.0.0.11:80 masq 1
+	scheduler=rr
+	protocol=tcp
+	checktype=on
+virtual=192.168.10.100:53
+	real=10.0.0.11:53 masq 1
+	scheduler=rr
+	protocol=udp
+	checktype=on
+EOF
+}
+
+# reason_pkts NAME: packets the datapath counted under a reason.
+reason_pkts() {
+	xdctl dir1 --json status 2>/dev/null |
+		jq -r ".reasons.$1.pkts" 2>/dev/null
+}
+
+run_director_mtu() {
+	local mode=$1 T="director mtu $1" out before after count n
+
+	topo_create --one-director
+	nsx dir1 ip link set eth1 mtu 1400
+	nsx client sysctl -qw net.ipv4.tcp_mtu_probing=0 >/dev/null
+	if [ "$mode" = xdp ]; then
+		xdpmode_offloads
+		enable_gro_on_switch_ports
+	fi
+	add_vip dir1
+	write_config_own
+	bg_start sink-real1 real1 python3 -c "$SINK"
+	bg_start udp-real1 real1 python3 -c "$UDP_SINK"
+	wait_for 50 nsx real1 sh -c 'ss -ltn | grep -q ":80 "' ||
+		t_fail "$T: the sink listens"
+	prime_neigh
+	if ! start_director dir1 --datapath "$mode"; then
+		t_fail "$T: xdirectord starts" "see log above"
+		topo_destroy
+		return
+	fi
+
+	# First: once the client has learnt the path MTU of 1400 below,
+	# it would fragment the datagram itself (fragments to a VIP are
+	# another matter).
+	out=$(nsx client timeout 15 python3 -c "$UDP_CLIENT" $XD_VIP 2>&1)
+	n=$(reason_pkts pass_to_fragment)
+	if [ "$out" = 1450 ] && [ "${n:-0}" -ge 1 ] 2>/dev/null; then
+		t_ok "$T: a 1450-byte datagram without DF is fragmented by the kernel and arrives (pass_to_fragment=$n)"
+	else
+		t_fail "$T: a 1450-byte datagram without DF arrives" \
+			"answer=$out pass_to_fragment=$n"
+	fi
+
+	out=$(nsx client timeout 30 python3 -c "$CLIENT" $XD_VIP 2>&1)
+	set -- $out
+	before=${1:-}; after=${2:-}; count=${3:-}
+	n=$(reason_pkts tx_frag_needed)
+	if [ "$count" = 200000 ] && [ "$before" = 1500 ] &&
+		[ "$after" = 1400 ] && [ "${n:-0}" -ge 1 ] 2>/dev/null; then
+		t_ok "$T: DF packets too big for eth1 get frag-needed; IP_MTU 1500 -> 1400, 200 kB arrive (tx_frag_needed=$n)"
+	else
+		t_fail "$T: DF packets too big for eth1 get frag-needed" \
+			"before=$before after=$after count=$count tx_frag_needed=$n"
+	fi
+
+	if [ "$XD_FAILED" != 0 ]; then
+		echo "# datapath reasons (dir1, $mode):"
+		xdctl dir1 --json status 2>/dev/null | jq -c '.reasons |
+			with_entries(select(.value.pkts > 0))' | sed 's/^/#   /'
+		echo "# xdirectord log (dir1, $mode):"
+		director_log dir1 40
+	fi
+	stop_director dir1
+	topo_destroy
+}
+
 topo_cleanup_stale
 for m in ${XD_MODES:-tc xdp}; do
-	run_mode "$m"
+	[ -n "${XD_SKIP_ROUTER:-}" ] || run_mode "$m"
+	run_director_mtu "$m"
 done
 t_status
