@@ -96,7 +96,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, 10, 0)   # IP_MTU_DISCOVER: IP_PMTUDISC_DONT
 s.settimeout(2)
 s.connect((sys.argv[1], 53))
-for i in range(5):
+for i in range(10):
     s.send(b"u" * 1450)
     try:
         print(s.recv(100).decode())
@@ -243,7 +243,10 @@ run_director_mtu() {
 	bg_start udp-real1 real1 python3 -c "$UDP_SINK"
 	wait_for 50 nsx real1 sh -c 'ss -ltn | grep -q ":80 "' ||
 		t_fail "$T: the sink listens"
+	wait_for 50 nsx real1 sh -c 'ss -lun | grep -q ":53 "' ||
+		t_fail "$T: the UDP sink listens"
 	prime_neigh
+	nsx client ping -c1 -W1 $XD_VIP >/dev/null 2>&1
 	if ! start_director dir1 --datapath "$mode"; then
 		t_fail "$T: xdirectord starts" "see log above"
 		topo_destroy
@@ -253,7 +256,7 @@ run_director_mtu() {
 	# First: once the client has learnt the path MTU of 1400 below,
 	# it would fragment the datagram itself (fragments to a VIP are
 	# another matter).
-	out=$(nsx client timeout 15 python3 -c "$UDP_CLIENT" $XD_VIP 2>&1)
+	out=$(nsx client timeout 30 python3 -c "$UDP_CLIENT" $XD_VIP 2>&1)
 	n=$(reason_pkts pass_to_fragment)
 	if [ "$out" = 1450 ] && [ "${n:-0}" -ge 1 ] 2>/dev/null; then
 		t_ok "$T: a 1450-byte datagram without DF is fragmented by the kernel and arrives (pass_to_fragment=$n)"
