@@ -29,6 +29,7 @@
 #include "flow_cache.h"
 #include "sched.h"
 #include "nat.h"
+#include "icmp.h"
 #include "stats.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -313,21 +314,15 @@ static __always_inline int conn_closed(const struct xd_conn *c)
  * client port (the real accepted it, so the old one is over). The live
  * one answers.
  */
-static __always_inline int find_reply_conn(const struct pkt *p,
+static __always_inline int find_reply_conn(const struct xd_reply_key *rkp,
 					   struct xd_conn_key *ck,
 					   struct xd_conn **cp, int *shared)
 {
+	struct xd_reply_key rk = *rkp;
 	struct xd_real_addr_key ak = {
-		.addr = p->iph->saddr,
-		.port = p->sport,
-		.proto = p->proto,
-	};
-	struct xd_reply_key rk = {
-		.saddr = p->iph->saddr,
-		.daddr = p->iph->daddr,
-		.sport = p->sport,
-		.dport = p->dport,
-		.proto = p->proto,
+		.addr = rk.saddr,
+		.port = rk.sport,
+		.proto = rk.proto,
 	};
 	struct xd_real_addr *ra;
 	struct xd_reply *rv;
@@ -378,6 +373,13 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 					    const struct flow_hint *fh,
 					    struct nat_result *res)
 {
+	struct xd_reply_key rk = {
+		.saddr = p->iph->saddr,
+		.daddr = p->iph->daddr,
+		.sport = p->sport,
+		.dport = p->dport,
+		.proto = p->proto,
+	};
 	struct xd_dst_nh *dn = NULL;
 	struct flow_hint no_cache = {};
 	struct xd_conn_key ck;
@@ -387,7 +389,7 @@ static __always_inline int handle_from_real(void *ctx, const int tc,
 	int act, shared;
 	__u64 now;
 
-	if (find_reply_conn(p, &ck, &c, &shared))
+	if (find_reply_conn(&rk, &ck, &c, &shared))
 		return XD_NOT_OURS;
 	if (for_other_host(ctx, tc, p, ifindex)) {
 		res->reason = XD_PASS_OTHERHOST;
@@ -464,6 +466,78 @@ static __always_inline int is_vip(__be32 addr)
 	return bpf_map_lookup_elem(&vips, &addr) != NULL;
 }
 
+/*
+ * An ICMP error quoting a NAT flow goes to the flow's other end, rewritten
+ * (icmp.h). Returns an xd_action, or XD_NOT_OURS when it quotes no flow
+ * of ours: those are the kernel's, as any other ICMP.
+ */
+static __always_inline int handle_icmp_error(void *ctx, const int tc,
+					     struct pkt *p, __u32 ifindex,
+					     const int sides,
+					     struct nat_result *res)
+{
+	struct icmp_quote q;
+	struct xd_conn_key ck;
+	struct xd_conn *c;
+	__u64 now;
+	int shared;
+
+	if (icmp_pull(ctx, tc, p) || icmp_parse_quote(p, &q))
+		return XD_NOT_OURS;
+	now = coarse_now();
+	/* The client's side: it, or a router on its way, could not take a
+	 * packet the VIP sent (VIP:vport -> client:cport). */
+	if ((sides & SIDE_EXT) && is_vip(q.saddr)) {
+		ck = (struct xd_conn_key){
+			.saddr = q.daddr,
+			.daddr = q.saddr,
+			.sport = q.dport,
+			.dport = q.sport,
+			.proto = q.proto,
+		};
+		c = bpf_map_lookup_elem(&conn_table, &ck);
+		if (c) {
+			if (for_other_host(ctx, tc, p, ifindex)) {
+				res->reason = XD_PASS_OTHERHOST;
+				return XD_ACT_PASS;
+			}
+			if (c->state == XD_TCP_NONE || conn_expired(c, now)) {
+				res->reason = XD_DROP_NO_CONN;
+				return XD_ACT_DROP;
+			}
+			return icmp_forward(ctx, tc, p, &q, ICMP_TO_REAL,
+					    c->raddr, c->rport, ifindex, res);
+		}
+	}
+	/* The real's side: it, or a router on its way, could not take a
+	 * packet of the client's (client:cport -> real:rport). */
+	if (sides & SIDE_INT) {
+		struct xd_reply_key rk = {
+			.saddr = q.daddr,
+			.daddr = q.saddr,
+			.sport = q.dport,
+			.dport = q.sport,
+			.proto = q.proto,
+		};
+
+		if (find_reply_conn(&rk, &ck, &c, &shared))
+			return XD_NOT_OURS;
+		if (for_other_host(ctx, tc, p, ifindex)) {
+			res->reason = XD_PASS_OTHERHOST;
+			return XD_ACT_PASS;
+		}
+		/* Never pass on the real's address for a flow that is gone. */
+		if (!c || c->state == XD_TCP_NONE || c->raddr != q.daddr ||
+		    c->rport != q.dport || conn_expired(c, now)) {
+			res->reason = XD_DROP_NO_CONN;
+			return XD_ACT_DROP;
+		}
+		return icmp_forward(ctx, tc, p, &q, ICMP_TO_CLIENT, ck.daddr,
+				    ck.dport, ifindex, res);
+	}
+	return XD_NOT_OURS;
+}
+
 /* The whole decision for one packet: an xd_action and a reason. */
 static __always_inline int director(void *ctx, const int tc, struct pkt *p,
 				    __u32 ifindex, const int sides,
@@ -503,6 +577,9 @@ static __always_inline int director(void *ctx, const int tc, struct pkt *p,
 	}
 
 	if (p->proto == IPPROTO_ICMP) {
+		act = handle_icmp_error(ctx, tc, p, ifindex, sides, res);
+		if (act != XD_NOT_OURS)
+			return act;
 		res->reason = XD_PASS_ICMP;
 		return XD_ACT_PASS;
 	}

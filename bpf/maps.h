@@ -133,6 +133,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } reason_stats SEC(".maps");
 
+/* Per CPU: the token bucket of the director's own ICMP errors (pmtu.h).
+ * Not pinned: a restart starts with a full bucket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xd_icmp_bucket);
+} icmp_bucket SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XD_MAX_IFACES);

@@ -44,6 +44,8 @@ struct nat_result {
 	struct bpf_redir_neigh nh;
 };
 
+#include "pmtu.h"
+
 /* The IPv4 header's part, in place, checksum by hand (the IP header
  * checksum is always whole). Returns the address it replaced. */
 static __always_inline __be32 nat_rewrite_ip(struct iphdr *iph,
@@ -120,7 +122,7 @@ static __always_inline int nat_rewrite_xdp(struct pkt *p, enum nat_dir dir,
  */
 static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
 					  enum nat_dir dir, __be32 new_addr,
-					  __be16 new_port)
+					  __be16 new_port, int dec_ttl)
 {
 	__u32 l4_csum_off, l4_flags = 0;
 	struct iphdr *iph = p->iph;
@@ -146,7 +148,7 @@ static __always_inline int nat_rewrite_tc(struct __sk_buff *skb, struct pkt *p,
 		l4_flags = BPF_F_MARK_MANGLED_0;
 	}
 	old_port = *port;
-	old_addr = nat_rewrite_ip(iph, dir, new_addr, 1);
+	old_addr = nat_rewrite_ip(iph, dir, new_addr, dec_ttl);
 	*port = new_port;
 
 	/* From the old values; these only touch the checksum field. */
@@ -174,8 +176,8 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 	struct iphdr *iph = p->iph;
 	__u32 stamp = (__u32)(now >> 20) | 1;
 	struct xd_if_mac *ifm;
+	int rc, looked_up = 0;
 	__u32 l3len;
-	int rc;
 
 	if ((void *)(iph + 1) > p->data_end) {
 		res->reason = XD_DROP_TRUNCATED;
@@ -200,8 +202,7 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 	/* The cache skips the lookup's size check: a packet too big for the
 	 * cached egress goes through the full lookup, which judges it. */
 	if (tc)
-		l3len = ((struct __sk_buff *)ctx)->gso_segs > 1 ? 0 :
-			((struct __sk_buff *)ctx)->len - p->l3_off;
+		l3len = pmtu_skb_l3len(ctx, p);
 	else
 		l3len = bpf_ntohs(iph->tot_len);
 	if (nh->ifindex && stamp - nh->stamp < XD_NH_TTL_MS &&
@@ -213,6 +214,7 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 		__builtin_memcpy(fib.smac, nh->smac, ETH_ALEN);
 	} else {
 		rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+		looked_up = 1;
 		if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
 			__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
 			__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
@@ -221,6 +223,28 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 			ifm = bpf_map_lookup_elem(&if_macs, &nh->ifindex);
 			nh->mtu = ifm && ifm->mtu ? ifm->mtu : 1500;
 		}
+	}
+	/* A GRO-merged skb passes the helper's check whatever its
+	 * segments' size: those are judged here, as the kernel's
+	 * forwarding judges them. */
+	if (tc && looked_up && rc == BPF_FIB_LKUP_RET_SUCCESS &&
+	    l3len > fib.mtu_result)
+		rc = BPF_FIB_LKUP_RET_FRAG_NEEDED;
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		int act = pmtu_too_big(ctx, tc, p, dir == NAT_DST,
+				       fib.mtu_result, in_ifindex, now, res);
+
+		if (act >= 0)
+			return act;
+		/* No DF: the kernel's forwarding fragments it (and lowers
+		 * the TTL). */
+		if (tc ? nat_rewrite_tc(ctx, p, dir, new_addr, new_port, 0) :
+			 nat_rewrite_xdp(p, dir, new_addr, new_port, 0)) {
+			res->reason = XD_DROP_TRUNCATED;
+			return XD_ACT_DROP;
+		}
+		res->reason = XD_PASS_TO_FRAGMENT;
+		return XD_ACT_PASS;
 	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH) {
 		res->reason = XD_DROP_FIB;
@@ -235,7 +259,7 @@ static __always_inline int nat_and_route(void *ctx, const int tc, struct pkt *p,
 	}
 
 	if (tc) {
-		if (nat_rewrite_tc(ctx, p, dir, new_addr, new_port)) {
+		if (nat_rewrite_tc(ctx, p, dir, new_addr, new_port, 1)) {
 			res->reason = XD_DROP_TRUNCATED;
 			return XD_ACT_DROP;
 		}

@@ -72,6 +72,12 @@ static const char *const reason_names[XD_REASON_MAX] = {
 	[XD_DROP_NO_NEIGH] = "drop_no_neigh",
 	[XD_DROP_REAL_GONE] = "drop_real_gone",
 	[XD_PASS_OTHERHOST] = "pass_otherhost",
+	[XD_FWD_ICMP_TO_CLIENT] = "fwd_icmp_to_client",
+	[XD_FWD_ICMP_TO_REAL] = "fwd_icmp_to_real",
+	[XD_TX_FRAG_NEEDED] = "tx_frag_needed",
+	[XD_DROP_FRAG_NEEDED] = "drop_frag_needed",
+	[XD_DROP_FRAG_NEEDED_LIMIT] = "drop_frag_needed_limit",
+	[XD_PASS_TO_FRAGMENT] = "pass_to_fragment",
 };
 
 const char *xd_reason_name(int reason)

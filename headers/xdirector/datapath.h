@@ -327,7 +327,19 @@ enum xd_reason {
 	XD_DROP_NO_NEIGH,	/* reply: next hop unresolved (XDP mode) */
 	XD_DROP_REAL_GONE,	/* connection's real server was removed */
 	XD_PASS_OTHERHOST,	/* frame for another host's MAC (flooded) */
+	XD_FWD_ICMP_TO_CLIENT,	/* ICMP error from a real's side, translated */
+	XD_FWD_ICMP_TO_REAL,	/* ICMP error from a client's side, translated */
+	XD_TX_FRAG_NEEDED,	/* too big with DF: frag-needed sent back */
+	XD_DROP_FRAG_NEEDED,	/* too big, and not answered (see pmtu.h) */
+	XD_DROP_FRAG_NEEDED_LIMIT, /* too big with DF, over the ICMP rate */
+	XD_PASS_TO_FRAGMENT,	/* too big without DF: the kernel fragments */
 	XD_REASON_MAX,
+};
+
+/* The director's own ICMP errors: a token bucket per CPU. */
+struct xd_icmp_bucket {
+	__u64 last_ns;		/* when tokens were last added */
+	__u64 tokens;
 };
 
 struct xd_reason_count {

@@ -214,7 +214,8 @@ void expect_spec_at(const struct run *r, const struct pkt_spec *exp,
 
 /* Case tables, one per file. */
 extern const struct CMUnitTest sched_cases[], conn_cases[], nat_cases[],
-	parse_cases[];
-extern const size_t sched_cases_n, conn_cases_n, nat_cases_n, parse_cases_n;
+	parse_cases[], icmp_cases[], pmtu_cases[];
+extern const size_t sched_cases_n, conn_cases_n, nat_cases_n, parse_cases_n,
+	icmp_cases_n, pmtu_cases_n;
 
 #endif

@@ -40,6 +40,8 @@ int main(void)
 		{ sched_cases, sched_cases_n },
 		{ conn_cases, conn_cases_n },
 		{ nat_cases, nat_cases_n },
+		{ icmp_cases, icmp_cases_n },
+		{ pmtu_cases, pmtu_cases_n },
 	};
 	const char *filter = getenv("XD_BPF_TESTS");
 	const char *shard_env = getenv("XD_BPF_SHARD");

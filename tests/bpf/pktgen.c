@@ -134,8 +134,13 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 		break;
 	case IPPROTO_ICMP:
 		l4[0] = s->icmp_type;
-		put16(l4 + 4, 0x4242);	/* id */
-		put16(l4 + 6, 1);	/* seq */
+		l4[1] = s->icmp_code;
+		if (s->icmp_type == 0 || s->icmp_type == 8) {
+			put16(l4 + 4, 0x4242);	/* id */
+			put16(l4 + 6, 1);	/* seq */
+		} else {
+			put32(l4 + 4, s->icmp_rest);
+		}
 		put16(l4 + 2, (uint16_t)~csum_fold(csum_add_bytes(0, l4, l4len)));
 		break;
 	}
@@ -173,11 +178,79 @@ void pkt_set_tot_len(uint8_t *frame, uint16_t tot_len)
 	pkt_fix_ip_csum(frame);
 }
 
+static int check_l4(const uint8_t *ip, size_t ihl, size_t l4len,
+		    const char *what, char *why, size_t whylen);
+
+/* An ICMP message: its checksum; for an error, the quote's. */
+static int check_icmp(const uint8_t *icmp, size_t len, char *why,
+		      size_t whylen)
+{
+	const uint8_t *in;
+	size_t ihl, tot;
+
+	if (len < 8)
+		return 0;
+	if (csum_fold(csum_add_bytes(0, icmp, len)) != 0xffff) {
+		snprintf(why, whylen, "ICMP checksum 0x%02x%02x is wrong",
+			 icmp[2], icmp[3]);
+		return -1;
+	}
+	if (icmp[0] != 3 && icmp[0] != 11)
+		return 0;
+	in = icmp + 8;
+	if (len < 8 + 20)
+		return 0;
+	ihl = (in[0] & 0x0f) * 4;
+	if (ihl < 20 || len < 8 + ihl)
+		return 0;
+	if (csum_fold(csum_add_bytes(0, in, ihl)) != 0xffff) {
+		snprintf(why, whylen, "quoted IPv4 header checksum 0x%02x%02x "
+			 "is wrong", in[10], in[11]);
+		return -1;
+	}
+	tot = (size_t)in[2] << 8 | in[3];
+	if (tot < ihl || 8 + tot > len)
+		return 0;	/* a partial quote: its L4 sum cannot be had */
+	return check_l4(in, ihl, tot - ihl, "quoted ", why, whylen);
+}
+
+static int check_l4(const uint8_t *ip, size_t ihl, size_t l4len,
+		    const char *what, char *why, size_t whylen)
+{
+	const uint8_t *l4 = ip + ihl;
+	uint32_t sum;
+
+	switch (ip[9]) {
+	case IPPROTO_TCP:
+		if (l4len < 20)
+			break;
+		sum = pseudo_sum(ip, IPPROTO_TCP, l4len);
+		if (csum_fold(csum_add_bytes(sum, l4, l4len)) != 0xffff) {
+			snprintf(why, whylen, "%sTCP checksum 0x%02x%02x is wrong",
+				 what, l4[16], l4[17]);
+			return -1;
+		}
+		break;
+	case IPPROTO_UDP:
+		if (l4len < 8 || (l4[6] == 0 && l4[7] == 0))
+			break;
+		sum = pseudo_sum(ip, IPPROTO_UDP, l4len);
+		if (csum_fold(csum_add_bytes(sum, l4, l4len)) != 0xffff) {
+			snprintf(why, whylen, "%sUDP checksum 0x%02x%02x is wrong",
+				 what, l4[6], l4[7]);
+			return -1;
+		}
+		break;
+	case IPPROTO_ICMP:
+		return check_icmp(l4, l4len, why, whylen);
+	}
+	return 0;
+}
+
 int pkt_check_csums(const uint8_t *pkt, size_t len, char *why, size_t whylen)
 {
-	const uint8_t *ip = pkt + 14, *l4;
-	size_t ihl, tot, l4len;
-	uint32_t sum;
+	const uint8_t *ip = pkt + 14;
+	size_t ihl, tot;
 
 	if (len < 14 + 20 || pkt[12] != 0x08 || pkt[13] != 0x00) {
 		snprintf(why, whylen, "not an Ethernet/IPv4 frame");
@@ -195,31 +268,7 @@ int pkt_check_csums(const uint8_t *pkt, size_t len, char *why, size_t whylen)
 			 ip[10], ip[11]);
 		return -1;
 	}
-	l4 = ip + ihl;
-	l4len = tot - ihl;
-	switch (ip[9]) {
-	case IPPROTO_TCP:
-		if (l4len < 20)
-			break;
-		sum = pseudo_sum(ip, IPPROTO_TCP, l4len);
-		if (csum_fold(csum_add_bytes(sum, l4, l4len)) != 0xffff) {
-			snprintf(why, whylen, "TCP checksum 0x%02x%02x is wrong",
-				 l4[16], l4[17]);
-			return -1;
-		}
-		break;
-	case IPPROTO_UDP:
-		if (l4len < 8 || (l4[6] == 0 && l4[7] == 0))
-			break;
-		sum = pseudo_sum(ip, IPPROTO_UDP, l4len);
-		if (csum_fold(csum_add_bytes(sum, l4, l4len)) != 0xffff) {
-			snprintf(why, whylen, "UDP checksum 0x%02x%02x is wrong",
-				 l4[6], l4[7]);
-			return -1;
-		}
-		break;
-	}
-	return 0;
+	return check_l4(ip, ihl, tot - ihl, "", why, whylen);
 }
 
 uint32_t ip4(const char *s)

@@ -35,6 +35,8 @@ struct pkt_spec {
 	uint8_t tcp_flags;		/* TH_SYN, TH_ACK, ... */
 	bool udp_no_csum;		/* send UDP with checksum 0 */
 	uint8_t icmp_type;
+	uint8_t icmp_code;
+	uint32_t icmp_rest;		/* errors: bytes 4-7 (frag-needed: MTU) */
 	const void *payload;
 	size_t payload_len;
 };
@@ -57,7 +59,10 @@ void pkt_fix_l4_csum(uint8_t *frame);
 /*
  * Recomputes the IPv4 header checksum and the TCP/UDP checksum over the
  * pseudo-header of an Ethernet/IPv4 frame. A UDP checksum of 0 means
- * "none" and passes. Returns 0, or -1 with a reason in why.
+ * "none" and passes. For ICMP: the ICMP checksum over the whole message,
+ * and for an error the quoted IPv4 header's checksum, and the quoted
+ * TCP/UDP checksum when the quote holds the whole packet. Returns 0, or
+ * -1 with a reason in why.
  */
 int pkt_check_csums(const uint8_t *pkt, size_t len, char *why, size_t whylen);
 

@@ -620,23 +620,6 @@ static void gro_skb_reply_forwarded(void **state)
 	expect_result_bytes(t, &r, V_FWD, XD_FWD_REPLY, exp, elen);
 }
 
-/* A single (not GRO-merged) packet larger than int0's MTU cannot be
- * forwarded as is: DROP (FIB says fragmentation needed), untouched. */
-static void oversized_packet_dropped(void **state)
-{
-	struct tcase *t = *state;
-	static uint8_t body[2 * 1448];
-	struct pkt_spec in = tcp_to_vip(CLIENT, 40000, 80, F_ACK);
-	struct run r;
-
-	rr_to(t, REAL1);
-	syn_to(t, CLIENT, 40000, REAL1);
-	in.payload = body;
-	in.payload_len = sizeof(body);
-	run_spec(t, SIDE_EXT, &in, &r);
-	expect_result(t, &r, V_DROP, XD_DROP_FIB, &in);
-}
-
 const struct CMUnitTest nat_cases[] = {
 	DP_CASES(reply_unnat),
 	DP_CASES(reply_unnat_odd_payload),
@@ -659,7 +642,6 @@ const struct CMUnitTest nat_cases[] = {
 	DP_CASES(shared_real_port_reused_across_services),
 	DP_CASES(ethernet_padding_kept),
 	DP_CASES(mtu_sized_packet_forwarded),
-	DP_CASES(oversized_packet_dropped),
 	TC_CASE(gro_skb_forwarded),
 	TC_CASE(gro_skb_reply_forwarded),
 };
