@@ -269,7 +269,9 @@ static void entry_stamped_ahead_is_fresh(void **state)
 	fd = case_map_fd(t, "conn_table");
 	assert_int_equal(bpf_map_lookup_elem(fd, &k, &c), 0);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	ahead = now.tv_sec * 1000000000ull + now.tv_nsec + 8000000;
+	/* far enough ahead (2 s, not one 4 ms tick) that a loaded machine
+	 * cannot reach it, or pass it by XD_TOUCH_NS, before the packet */
+	ahead = now.tv_sec * 1000000000ull + now.tv_nsec + 2000000000ull;
 	c.last_seen_ns = ahead;
 	assert_int_equal(bpf_map_update_elem(fd, &k, &c, BPF_EXIST), 0);
 	xdp_backend_flow_cache_flush(t->b);	/* as the daemon's writes do */
