@@ -4,6 +4,7 @@
 #   make check      missing deps + build + every test (prints "N passed, N failed")
 #   make check-kernels  the kernel-dependent tests in a VM per Debian kernel
 #                   package of XD_KERNELS (default linux-image-amd64)
+#   make check-pkg  the Debian package under systemd in a Debian 12 root
 #   make demo       demo deps + build + the seed topology in namespaces
 #   make bench      missing deps + build + benchmarks
 #   make fuzz       libFuzzer targets, each for FUZZ_TIME seconds (default 60)
@@ -98,7 +99,7 @@ TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
 
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
-.PHONY: all deps check check-kernels demo bench install install-files deb clean help tests \
+.PHONY: all deps check check-kernels check-pkg demo bench install install-files deb clean help tests \
 	test-bins fuzz fuzz-build san-build
 # The BPF objects are only a step to their skeletons: keep them anyway.
 # (Not every target: a missing .d must make its object out of date.)
@@ -196,9 +197,16 @@ san-build:
 XD_KERNELS ?= linux-image-amd64
 export XD_KERNELS
 
+# The suites that run in a VM under software emulation (tests/qemu) or in
+# a debootstrapped root (tests/pkg) take 10-60 min on a 2-core machine:
+# their own targets, outside make check's 30 minutes.
 check-kernels: $(DEPS_STAMP)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/run.sh kernels
+
+check-pkg: $(DEPS_STAMP)
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh tests/run.sh pkg
 
 demo:
 	$(Q)sh scripts/deps.sh --demo
