@@ -51,8 +51,10 @@ int controller_init(struct controller *c, struct ev_loop *loop,
 /* Read the configuration and apply it. On any error nothing changes
  * and err says where and why. */
 int controller_load(struct controller *c, char *err, size_t errlen);
-/* The table the datapath should run now. */
-int controller_build_table(const struct controller *c, struct lb_table *t);
+/* The table the datapath should run now, each service placed on the
+ * datapath that runs it; err gets file:line when neither can. */
+int controller_build_table(const struct controller *c, struct lb_table *t,
+			   char *err, size_t errlen);
 const struct real_health *controller_health(const struct controller *c,
 					    uint32_t vip, uint16_t vport,
 					    uint8_t proto, uint32_t rip,

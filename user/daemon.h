@@ -29,6 +29,7 @@ struct daemon {
 	struct metrics_http *metrics;
 	char metrics_listen[64];
 	bool foreground;
+	bool datapath_given;	/* --datapath: ldirectord.cf's is not read */
 	double started_at;
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
 	/* --- sync (user/sync/sync.h) --- */
@@ -37,6 +38,10 @@ struct daemon {
 	bool no_nudge;
 	/* --- end sync --- */
 };
+
+/* Membership's sync role: to our sync (the BPF datapath's connections)
+ * and to the kernel's sync daemon (IPVS's) (main.c). */
+void daemon_sync_role_cb(void *arg, int role);
 
 /* Control-socket commands (user/ctl/commands.c). */
 json_t *daemon_command(void *arg, const char *cmd, json_t *req);
