@@ -6,7 +6,8 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 linux-libc-dev gcc-multilib libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libcurl4-openssl-dev libev-dev libjansson-dev libcmocka-dev libssl-dev
 libmicrohttpd-dev netbase openssl iproute2 iputils-ping ethtool nftables nginx-light vsftpd curl
-procps psmisc kmod python3 jq"
+procps psmisc kmod python3 jq
+qemu-system-x86 busybox-static cpio"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
