@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|netns ...]     default: all three groups
+#   sh tests/run.sh [unit|bpf|netns|ipvs ...] default: all four groups
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
@@ -9,6 +9,7 @@
 #   unit   build/tests/test_*          cmocka, TAP output ("ok N - name")
 #   bpf    build/tests/bpf_packet_tests cmocka, needs root
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
+#   ipvs   tests/qemu/ipvs/test_*.sh   the same, in a Debian 12 (6.1) VM
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -18,7 +19,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf netns}
+RUN_GROUPS=${*:-unit bpf netns ipvs}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -106,12 +107,38 @@ run_netns() {
 	done
 }
 
+# Kernel IPVS, absent here: guest scripts on Debian 12's 6.1 kernel in
+# the qemu harness (tests/qemu/README.md), all in one VM.
+run_ipvs() {
+	local scripts=""
+	for t in tests/qemu/ipvs/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		scripts="$scripts $t"
+	done
+	[ -n "$scripts" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "not ok - ipvs [needs root]"
+		echo "ipvs: not ok [needs root]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	# booting under emulation takes minutes: the VM's own limits apply
+	# (tests/qemu/run.sh), this one only backs them up
+	local t=$TIMEOUT
+	TIMEOUT=${TEST_TIMEOUT:-1500}
+	# shellcheck disable=SC2086
+	run_one ipvs sh tests/qemu/run.sh --timeout 1200 $scripts
+	TIMEOUT=$t
+}
+
 for g in $RUN_GROUPS; do
 	case $g in
 	unit) run_unit ;;
 	bpf) run_bpf ;;
 	netns) run_netns ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, netns)" >&2; exit 2 ;;
+	ipvs) run_ipvs ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, netns, ipvs)" >&2; exit 2 ;;
 	esac
 done
 
