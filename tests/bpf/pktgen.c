@@ -67,7 +67,10 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	memcpy(buf + 6, s->smac, 6);
 	put16(buf + 12, s->ethertype);
 	if (s->ethertype != ETH_P_IP) {
-		memcpy(buf + 14, s->payload, s->payload_len);
+		if (14 + s->payload_len > PKT_MAX)
+			abort();
+		if (s->payload_len)
+			memcpy(buf + 14, s->payload, s->payload_len);
 		return 14 + s->payload_len;
 	}
 
@@ -84,10 +87,12 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	default:
 		l4len = 0;
 	}
-	memcpy(l4 + l4len, s->payload, s->payload_len);
-	l4len += s->payload_len;
-	if (14 + ihl + l4len > PKT_MAX)
+	if (14 + ihl + l4len + s->payload_len > PKT_MAX)
 		abort();
+	/* memcpy's pointers must be valid even for 0 bytes */
+	if (s->payload_len)
+		memcpy(l4 + l4len, s->payload, s->payload_len);
+	l4len += s->payload_len;
 
 	ip[0] = 0x40 | (ihl / 4);
 	ip[1] = s->tos;
@@ -98,7 +103,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf)
 	ip[9] = s->proto;
 	memcpy(ip + 12, &s->saddr, 4);
 	memcpy(ip + 16, &s->daddr, 4);
-	memcpy(ip + 20, s->ip_opts, s->ip_opts_len);
+	if (s->ip_opts_len)
+		memcpy(ip + 20, s->ip_opts, s->ip_opts_len);
 	put16(ip + 10, (uint16_t)~csum_fold(csum_add_bytes(0, ip, ihl)));
 
 	switch (s->proto) {

@@ -130,6 +130,30 @@ static void test_encode_limits(void **state)
 				      sizeof(buf)), -EINVAL);
 }
 
+/* A correctly signed heartbeat whose node field is "dir1\0evil" names no
+ * node of ours: the padding after the name must be NULs. */
+static void test_node_name_exact(void **state)
+{
+	struct hbmsg m = sample(), out;
+	uint8_t buf[HBMSG_MAX_LEN];
+	const struct auth_key *key = authkeys_find(&ak, 1);
+	size_t maclen = sizeof(buf) - HBMSG_HDR_LEN;
+	int n = hbmsg_encode(&m, key, buf, sizeof(buf));
+
+	memcpy(buf + 24, "dir1\0evil", 9);
+	assert_int_equal(auth_sign(key, buf, HBMSG_HDR_LEN, buf + HBMSG_HDR_LEN,
+				   &maclen), 0);
+	assert_int_equal(HBMSG_HDR_LEN + maclen, n);
+	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_ERR_FORMAT);
+	/* the same bytes without the tail are accepted */
+	memset(buf + 28, 0, 5);
+	maclen = sizeof(buf) - HBMSG_HDR_LEN;
+	assert_int_equal(auth_sign(key, buf, HBMSG_HDR_LEN, buf + HBMSG_HDR_LEN,
+				   &maclen), 0);
+	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_OK);
+	assert_string_equal(out.node, "dir1");
+}
+
 /* What the receiver does: a window per sender link. A capture replayed,
  * even much later, is refused; a restart (new generation) is accepted. */
 static void test_replayed_capture_rejected(void **state)
@@ -168,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_tampered_rejected),
 		cmocka_unit_test(test_encode_limits),
 		cmocka_unit_test(test_replayed_capture_rejected),
+		cmocka_unit_test(test_node_name_exact),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

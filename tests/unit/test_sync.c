@@ -445,7 +445,8 @@ static void test_bad_input_dropped(void **state)
 	len = forge(buf, "cluster-secret", SYNC_MSG_BULK, 9, 5, 0, good + 3, 1);
 	sync_rx_one(f->s2, buf, len, NULL, 0);	/* not flagged zlib */
 	assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_PAYLOAD], 1);
-	/* Our own name: skipped before the MAC, not a drop. */
+	/* Our own name on a forged datagram: a MAC drop, not an echo of
+	 * ours; our genuine echo is skipped and not a drop. */
 	{
 		struct authkeys ak;
 		char err[64];
@@ -457,8 +458,16 @@ static void test_bad_input_dropped(void **state)
 				     authkeys_active(&ak));
 		authkeys_free(&ak);
 		sync_rx_one(f->s2, buf, len, NULL, 0);
+		assert_int_equal(f->s2->st.rx_own, 0);
+		assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_MAC], 2);
+		forge_node = "dir2";
+		len = forge(buf, "cluster-secret", SYNC_MSG_CONN, 9, 6, 3,
+			    good + 3, 1);
+		forge_node = "dir1";
+		sync_rx_one(f->s2, buf, len, NULL, 0);
 		assert_int_equal(f->s2->st.rx_own, 1);
-		assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_MAC], 1);
+		assert_int_equal(f->s2->st.rx_drop[SYNC_DROP_MAC], 2);
+		assert_int_equal(f->s2->st.installed, 3);
 	}
 	/* The status reports it all. */
 	{

@@ -434,4 +434,8 @@ void check_curl_destroy(struct check *c)
 	}
 	curl_slist_free_all(c->headers);
 	c->headers = NULL;
+	/* cancel keeps a small buffer for the next run: there is none */
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
 }

@@ -80,6 +80,10 @@ enum hbmsg_err hbmsg_decode(const uint8_t *buf, size_t len,
 	nlen = strnlen((const char *)buf + 24, HBMSG_NODE_LEN);
 	if (!nlen)
 		return HBMSG_ERR_FORMAT;
+	/* The name is padded with NULs: "dir1\0evil" is not "dir1". */
+	for (size_t i = nlen; i < HBMSG_NODE_LEN; i++)
+		if (buf[24 + i])
+			return HBMSG_ERR_FORMAT;
 	memset(m, 0, sizeof(*m));
 	m->type = buf[5];
 	m->link = buf[6];

@@ -58,14 +58,14 @@ size_t sync_rx_one(struct sync *s, const uint8_t *buf, size_t len,
 
 	s->st.rx_msgs++;
 	s->st.rx_bytes += len;
-	/* Our own broadcasts come back: skip them before the MAC. */
-	if (len >= SYNC_HDR_LEN + s->nodelen && buf[7] == s->nodelen &&
-	    !memcmp(buf + SYNC_HDR_LEN, s->node, s->nodelen)) {
-		s->st.rx_own++;
-		return 0;
-	}
 	if (sync_msg_parse(buf, len, &s->keys, &m, &why)) {
 		s->st.rx_drop[why]++;
+		return 0;
+	}
+	/* Our own broadcasts come back. Only a datagram the MAC proved is
+	 * believed to be one: a forged one naming us is a MAC drop. */
+	if (!strcmp(m.h.node, s->node)) {
+		s->st.rx_own++;
 		return 0;
 	}
 	p = peer_get(s, m.h.node);
