@@ -50,7 +50,7 @@ struct lb_service {
 	/* Where it runs and why, and the configuration line it came from
 	 * (for messages): filled by the controller and select.c. */
 	enum lb_datapath dp;
-	char dp_why[96];
+	char dp_why[192];
 	const char *file;
 	int line;
 	struct lb_real *reals;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "backend/ipvs.h"
+#include "backend/ipvs_plan.h"
 #include "backend/select.h"
 #include "log.h"
 
@@ -30,6 +31,10 @@ struct select_backend {
 	struct backend_avail avail;
 	char bpf_why_not[256];
 	char ipvs_why_not[320];
+	/* the services last applied, without their reals: each one's
+	 * datapath reason for the snapshot */
+	struct lb_service *placed;
+	size_t nplaced;
 };
 
 static const struct backend_ops select_ops;
@@ -164,6 +169,48 @@ static bool fall_back_to_ipvs(struct select_backend *s, const char *bpf_err)
 	return true;
 }
 
+static const struct lb_service *placed_as(const struct select_backend *s,
+					   const struct lb_service *svc)
+{
+	for (size_t i = 0; i < s->nplaced; i++)
+		if (ipvs_svc_same_id(&s->placed[i], svc))
+			return &s->placed[i];
+	return NULL;
+}
+
+/*
+ * Remember where each service went. An FTP service left on the BPF
+ * datapath is said once, when it gets there: its logins work, its
+ * transfers do not.
+ */
+static void remember(struct select_backend *s, const struct lb_table *t)
+{
+	struct lb_service *n = calloc(t->nsvcs ? t->nsvcs : 1, sizeof(*n));
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < t->nsvcs; i++) {
+		const struct lb_service *old = placed_as(s, &t->svcs[i]);
+		char name[80];
+
+		n[i] = t->svcs[i];
+		n[i].reals = NULL;
+		n[i].nreals = 0;
+		if (!n[i].ftp || n[i].dp != LB_DP_BPF ||
+		    (old && old->dp == LB_DP_BPF))
+			continue;
+		lb_service_str(&n[i], name, sizeof(name));
+		xd_warn("%s:%d: virtual %s: FTP data connections (passive and "
+			"active) need IPVS's ip_vs_ftp, and IPVS %s: only the "
+			"control connection is balanced", n[i].file ? n[i].file : "?",
+			n[i].line, name, s->ipvs_why_not[0] ? s->ipvs_why_not :
+			"is not in use");
+	}
+	free(s->placed);
+	s->placed = n;
+	s->nplaced = t->nsvcs;
+}
+
 static int sel_apply(struct backend *b, const struct lb_table *t, char *err,
 		     size_t errlen)
 {
@@ -188,6 +235,8 @@ static int sel_apply(struct backend *b, const struct lb_table *t, char *err,
 		if (rc && fall_back_to_ipvs(s, err))
 			return -EAGAIN;
 	}
+	if (!rc)
+		remember(s, t);
 	return rc;
 }
 
@@ -222,9 +271,12 @@ static int sel_snapshot(struct backend *b, struct backend_snapshot *out)
 		if (rc)
 			return rc;
 		for (size_t i = 0; i < out->nsvcs; i++) {
-			out->svcs[i].svc.dp = LB_DP_BPF;
-			snprintf(out->svcs[i].svc.dp_why,
-				 sizeof(out->svcs[i].svc.dp_why), "BPF datapath");
+			struct lb_service *svc = &out->svcs[i].svc;
+			const struct lb_service *p = placed_as(s, svc);
+
+			svc->dp = LB_DP_BPF;
+			snprintf(svc->dp_why, sizeof(svc->dp_why), "%s",
+				 p ? p->dp_why : "BPF datapath");
 		}
 	}
 	if (!s->ipvs)
@@ -296,6 +348,7 @@ static void sel_close(struct backend *b, bool detach)
 		s->bpf->ops->close(s->bpf, detach);
 	if (s->ipvs)
 		s->ipvs->ops->close(s->ipvs, detach);
+	free(s->placed);
 	free(s);
 }
 
