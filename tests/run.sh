@@ -126,7 +126,7 @@ run_ipvs() {
 	# booting under emulation takes minutes: the VM's own limits apply
 	# (tests/qemu/run.sh), this one only backs them up
 	local t=$TIMEOUT
-	TIMEOUT=${TEST_TIMEOUT:-1500}
+	TIMEOUT=${TEST_TIMEOUT:-2700}
 	# shellcheck disable=SC2086
 	run_one ipvs sh tests/qemu/run.sh --timeout 1200 $scripts
 	TIMEOUT=$t
