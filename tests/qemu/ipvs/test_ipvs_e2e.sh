@@ -89,6 +89,14 @@ kernel_weight() {
 		END { if (!f) print "absent" }'
 }
 
+# kernel_active PORT REAL_HEX: the real's active connections in the kernel.
+kernel_active() {
+	nsx dir1 cat /proc/net/ip_vs | awk -v p="$(printf '%04X' "$1")" -v r="$2" '
+		$1 == "TCP" { cur = ($2 ~ (":" p "$")) }
+		cur && $1 == "->" && index($2, r ":") == 1 { print $5; f = 1; exit }
+		END { if (!f) print 0 }'
+}
+
 wait_weight() {
 	local _lim=$1 _port=$2 _real=$3 _want=$4 _i=0
 	while [ $_i -lt $((_lim * 10)) ]; do
@@ -99,7 +107,7 @@ wait_weight() {
 }
 
 main() {
-	local tally out rc pid body
+	local tally out rc pid body n i
 
 	topo_create --one-director
 	add_vip dir1
@@ -138,6 +146,27 @@ main() {
 		t_fail "ipvs: list -n names the datapath" "$(echo "$out" | tr '\n' '|')"
 	fi
 
+	# The CLI and metrics read IPVS's counters in their usual layout.
+	out=$(xdctl dir1 list -n --stats | awk '$1 == "TCP" && $2 == "192.168.10.100:80" { print $3, $4, $5 }')
+	set -- $out
+	if [ "${1:-0}" -ge 20 ] && [ "${2:-0}" -gt 0 ] && [ "${3:-0}" -gt 0 ]; then
+		t_ok "ipvs: list --stats reads the kernel's counters (conns inpkts outpkts: $out)"
+	else
+		t_fail "ipvs: list --stats reads the kernel's counters" "$(xdctl dir1 list -n --stats | tr '\n' '|')"
+	fi
+	out=$(xdctl dir1 metrics | sed -n 's/^xdirector_service_connections_total{proto="tcp",vip="192.168.10.100",port="80",datapath="ipvs"} //p')
+	if [ "${out:-0}" -ge 20 ]; then
+		t_ok "ipvs: metrics carry the IPVS service's counters ($out connections)"
+	else
+		t_fail "ipvs: metrics carry the IPVS counters" "$(xdctl dir1 metrics | grep 'port="80"' | head -3 | tr '\n' '|')"
+	fi
+	out=$(xdctl dir1 --json status | jq -r '"\(.backend) \(.services[] | select(.service == "192.168.10.100:80") | .datapath)"')
+	if [ "$out" = "ipvs ipvs" ]; then
+		t_ok "ipvs: status --json names the backend and each service's datapath"
+	else
+		t_fail "ipvs: status --json" "$out"
+	fi
+
 	# 2. Persistence: one client stays on one real.
 	tally=$(curl_tally 10 http://$XD_VIP:81/)
 	case $tally in
@@ -161,9 +190,20 @@ main() {
 
 	# 4. A weight reload under traffic: edited in place, no connection lost.
 	bg_start conns client "$XD_BUILD/tools/testing/xd-conns" \
-		-c $XD_VIP:7 -n 20 -i 50 -d 5
+		-c $XD_VIP:7 -n 20 -i 50 -d 12
 	pid=$XD_BG_PID
-	sleep 1.5
+	# the 20 connections, once xd-conns has opened them (at most 10 s)
+	i=0
+	while [ $i -lt 20 ]; do
+		n=$(xdctl dir1 --json conns | jq '[.conns[] | select(.port == 7 and .state == "ESTABLISHED")] | length')
+		[ "${n:-0}" -ge 20 ] && break
+		sleep 0.5; i=$((i + 1))
+	done
+	if [ "${n:-0}" -ge 20 ]; then
+		t_ok "ipvs: conns lists the kernel's connections ($n established to :7)"
+	else
+		t_fail "ipvs: conns lists the kernel's connections" "$n; $(xdctl dir1 conns | head -5 | tr '\n' '|')"
+	fi
 	W1=3
 	write_config
 	xdctl dir1 reload >/dev/null || t_fail "ipvs: reload with a new weight"
@@ -203,10 +243,15 @@ main() {
 	QUIESCENT=yes
 	write_config
 	xdctl dir1 reload >/dev/null || t_fail "ipvs: reload to quiescent=yes"
+	# the echo service checks real2's nginx on its own schedule
+	wait_weight 10 7 10.0.0.12 1 || xd_log "real2 not back on :7"
 	bg_start conns client "$XD_BUILD/tools/testing/xd-conns" \
-		-c $XD_VIP:7 -n 20 -i 50 -d 7
+		-c $XD_VIP:7 -n 20 -i 50 -d 12
 	pid=$XD_BG_PID
-	sleep 1.5
+	i=0
+	while [ $i -lt 20 ] && [ "$(kernel_active 7 0A00000C)" -lt 10 ]; do
+		sleep 0.5; i=$((i + 1))
+	done
 	bg_stop nginx-real2 TERM
 	wait_weight 6 7 10.0.0.12 0 || true
 	weight=$(kernel_weight 7 0A00000C)
