@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|san|fuzz|cli|netns|pkg|kernels ...]   default: all but pkg and kernels
+#   sh tests/run.sh [unit|bpf|san|fuzz|cli|netns|pkg|kernels|ipvs ...]   default: all but pkg, kernels, ipvs
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
@@ -20,6 +20,7 @@
 #                                      on the kernel, in a VM per kernel of
 #                                      XD_KERNELS (default Debian 12's);
 #                                      limit KERNELS_TIMEOUT (default 3600 s)
+#   ipvs   tests/qemu/ipvs/test_*.sh   the same, in a Debian 12 (6.1) VM
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -182,6 +183,29 @@ run_cli() {
 		selected "$(basename "$t" .sh)" || continue
 		run_one "$(basename "$t" .sh)" sh "$t"
 	done
+# Kernel IPVS, absent here: guest scripts on Debian 12's 6.1 kernel in
+# the qemu harness (tests/qemu/README.md), all in one VM.
+run_ipvs() {
+	local scripts=""
+	for t in tests/qemu/ipvs/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		scripts="$scripts $t"
+	done
+	[ -n "$scripts" ] || return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "not ok - ipvs [needs root]"
+		echo "ipvs: not ok [needs root]" >>"$TMP/failures"
+		failed=$((failed + 1))
+		return 0
+	fi
+	# booting under emulation takes minutes: the VM's own limits apply
+	# (tests/qemu/run.sh), this one only backs them up
+	local t=$TIMEOUT
+	TIMEOUT=${TEST_TIMEOUT:-2700}
+	# shellcheck disable=SC2086
+	run_one ipvs sh tests/qemu/run.sh --timeout 1200 $scripts
+	TIMEOUT=$t
 }
 
 for g in $RUN_GROUPS; do
@@ -192,10 +216,11 @@ for g in $RUN_GROUPS; do
 	fuzz) run_fuzz ;;
 	cli) run_cli ;;
 	netns) run_netns ;;
+	ipvs) run_ipvs ;;
 	pkg) run_pkg ;;
 	kernels) run_kernels ;;
 	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, cli, netns, pkg,
-	   kernels)" >&2
+	   kernels, ipvs)" >&2
 	   exit 2 ;;
 	esac
 done

@@ -38,10 +38,14 @@ static int check_table(const struct ld_config *cfg, char *err, size_t errlen)
 	struct controller c = { .cfg = *cfg, .have_cfg = true };
 	struct lb_table t;
 	char why[512];
-	int rc = controller_build_table(&c, &t);
+	int rc;
 
+	err[0] = 0;
+	rc = controller_build_table(&c, &t, err, errlen);
 	if (rc) {
-		snprintf(err, errlen, "%s: %s", cfg->path, strerror(-rc));
+		/* a placement refusal comes with its file:line */
+		if (!err[0])
+			snprintf(err, errlen, "%s: %s", cfg->path, strerror(-rc));
 		return rc;
 	}
 	for (size_t i = 0; i < t.nsvcs && !rc; i++) {

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "controller.h"
+#include "backend/select.h"
 #include "log.h"
 
 static bool in_maintenance(const char *dir, uint32_t rip, uint16_t rport);
@@ -89,11 +90,67 @@ static enum check_service map_service(const char *s)
 	return SVC_OTHER;
 }
 
-/* Virtuals the XDP datapath serves: IPv4 ip:port ones. Others were
- * reported by the parser as not implemented. */
-static bool virtual_served(const struct ld_virtual *v)
+/* A fwmark virtual's health is keyed by its mark where others have
+ * the VIP, with port and protocol 0. */
+static uint32_t health_vip(const struct ld_virtual *v)
 {
-	return !v->is_fwmark && !v->is_ipv6;
+	return v->is_fwmark ? htonl(v->fwmark) : v->addr;
+}
+
+static bool is_ftp(const struct ld_virtual *v)
+{
+	return !v->is_fwmark && v->protocol == IPPROTO_TCP &&
+	       (!strcmp(v->service, "ftp") || v->port == 21);
+}
+
+/*
+ * Why the BPF datapath cannot run v yet, or NULL. *soft: it can, but
+ * not entirely (FTP: the control connection without its data ones).
+ */
+static const char *bpf_limit(const struct ld_virtual *v, char *buf,
+			     size_t len, bool *soft)
+{
+	*soft = false;
+	if (v->is_fwmark)
+		return "firewall-mark service";
+	if (v->is_ipv6)
+		return "IPv6 service";
+	if (lb_sched_from_name(v->scheduler) < 0) {
+		snprintf(buf, len, "scheduler %s", v->scheduler);
+		return buf;
+	}
+	if (v->persistent)
+		return "persistent service";
+	if (v->ops)
+		return "one-packet scheduling";
+	for (size_t j = 0; j < v->nreals; j++) {
+		const struct ld_real_entry *r = &v->reals[j];
+
+		if (r->is_ipv6)
+			return "IPv6 real server";
+		if (r->fwd != LD_FWD_MASQ && (ntohl(r->addr) >> 24) != 127) {
+			snprintf(buf, len, "%s real server (line %d)",
+				 ld_fwd_name(r->fwd), r->line);
+			return buf;
+		}
+	}
+	if (is_ftp(v)) {
+		*soft = true;
+		return "FTP (ip_vs_ftp follows its data connections)";
+	}
+	return NULL;
+}
+
+/* IPv6 real servers are not health-checked yet: only checktype on/off
+ * runs them. */
+static bool checks_v6_reals(const struct ld_virtual *v)
+{
+	if (v->checktype == LD_CHECK_ON || v->checktype == LD_CHECK_OFF)
+		return false;
+	for (size_t j = 0; j < v->nreals; j++)
+		if (v->reals[j].is_ipv6)
+			return true;
+	return false;
 }
 
 static struct real_health *find_health(struct real_health *h, size_t n,
@@ -118,10 +175,89 @@ const struct real_health *controller_health(const struct controller *c,
 			   rport);
 }
 
-int controller_build_table(const struct controller *c, struct lb_table *t)
+static void copy_addr(struct lb_real *lr, const struct ld_real_entry *r)
 {
+	lr->addr = r->addr;
+	lr->addr6 = r->addr6;
+}
+
+/* Where v runs, and why; an error when neither datapath can run it. */
+static int place(const struct controller *c, const struct ld_virtual *v,
+		 struct lb_service *s, char *err, size_t errlen)
+{
+	char buf[96], e[384], name[80];
+	bool soft;
+	const char *limit = bpf_limit(v, buf, sizeof(buf), &soft);
+	int rc;
+
+	lb_service_str(s, name, sizeof(name));
+	if (checks_v6_reals(v)) {
+		snprintf(err, errlen, "%s:%d: virtual %s: IPv6 real servers "
+			 "cannot be health-checked yet; use checktype=on or off",
+			 c->cfg.path, v->line, name);
+		return -EOPNOTSUPP;
+	}
+	rc = backend_place(c->backend, limit, &s->dp, s->dp_why,
+			   sizeof(s->dp_why), e, sizeof(e));
+	if (rc && soft) {
+		/* the seed's FTP service keeps what it had: logins work,
+		 * transfers need IPVS */
+		s->dp = LB_DP_BPF;
+		snprintf(s->dp_why, sizeof(s->dp_why), "BPF datapath; FTP "
+			 "data connections need IPVS, unavailable");
+		return 0;
+	}
+	if (rc)
+		snprintf(err, errlen, "%s:%d: virtual %s: %s", c->cfg.path,
+			 v->line, name, e);
+	return rc;
+}
+
+static void fill_service(const struct ld_virtual *v, struct lb_service *s)
+{
+	s->af = v->is_ipv6 ? AF_INET6 : AF_INET;
+	s->fwmark = v->is_fwmark ? v->fwmark : 0;
+	s->vip = v->addr;
+	s->vip6 = v->addr6;
+	s->port = htons(v->port);
+	s->proto = v->protocol;
+	snprintf(s->sched, sizeof(s->sched), "%s", v->scheduler);
+	s->persistent = v->persistent;
+	s->netmask = v->is_ipv6 ? 128 : v->netmask;
+	s->ops = v->ops;
+	s->ftp = is_ftp(v);
+	s->line = v->line;
+}
+
+/* ldirectord's fallback: in the pool while no real server is. */
+static void add_fallback(const struct ld_virtual *v, struct lb_service *s)
+{
+	struct lb_real *lr;
+
+	/* the BPF datapath hands a local one to the director's stack */
+	if (s->dp == LB_DP_BPF && is_local_addr(v->fallback.addr)) {
+		s->local = true;
+		return;
+	}
+	lr = &s->reals[s->nreals++];
+	copy_addr(lr, &v->fallback);
+	lr->port = htons(v->fallback.port ? v->fallback.port : v->port);
+	/* ldirectord's fallback defaults to gate; the NAT datapath
+	 * forwards it as its reals are, IPVS as configured */
+	lr->fwd = s->dp == LB_DP_IPVS ? lb_fwd_of(v->fallback.fwd) :
+					LB_FWD_MASQ;
+	lr->weight = 1;
+}
+
+int controller_build_table(const struct controller *c, struct lb_table *t,
+			   char *err, size_t errlen)
+{
+	static const struct real_health unchecked_up = {
+		.known = true, .up = true,
+	};
 	const struct ld_config *cfg = &c->cfg;
 	size_t n = 0;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	t->svcs = calloc(cfg->nvirtuals ? cfg->nvirtuals : 1, sizeof(*t->svcs));
@@ -129,16 +265,17 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->nvirtuals; i++) {
 		const struct ld_virtual *v = &cfg->virtuals[i];
-		struct lb_service *s;
+		struct lb_service *s = &t->svcs[n++];
 		size_t up = 0;
 
-		if (!virtual_served(v))
-			continue;
-		s = &t->svcs[n++];
-		s->vip = v->addr;
-		s->port = htons(v->port);
-		s->proto = v->protocol;
-		snprintf(s->sched, sizeof(s->sched), "%s", v->scheduler);
+		fill_service(v, s);
+		s->file = cfg->path;
+		t->nsvcs = n;
+		rc = place(c, v, s, err, errlen);
+		if (rc) {
+			lb_table_free(t);
+			return rc;
+		}
 		s->reals = calloc(v->nreals + 1, sizeof(*s->reals));
 		if (!s->reals) {
 			lb_table_free(t);
@@ -146,16 +283,16 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 		}
 		for (size_t j = 0; j < v->nreals; j++) {
 			const struct ld_real_entry *r = &v->reals[j];
-			const struct real_health *h;
+			const struct real_health *h = NULL;
 			struct lb_real *lr;
 			bool in_service;
 
-			/* gate and ipip were reported at load: the NAT
-			 * datapath leaves such reals out. */
-			if (r->is_ipv6 || r->fwd != LD_FWD_MASQ)
-				continue;
-			h = controller_health(c, v->addr, v->port, v->protocol,
-					      r->addr, r->port);
+			if (!r->is_ipv6)
+				h = controller_health(c, health_vip(v), v->port,
+						      v->protocol, r->addr,
+						      r->port);
+			else if (v->checktype == LD_CHECK_ON)
+				h = &unchecked_up;
 			/* As ldirectord: a real joins once a check passed;
 			 * a failed one is removed, or kept at weight 0 when
 			 * quiescent so its connections carry on. */
@@ -166,29 +303,19 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			 * us (or a restart resumes) keep their real server. */
 			if (!in_service && !v->quiescent && h && h->known)
 				continue;
+			if (r->is_ipv6 && !in_service)
+				continue;	/* checktype=off */
 			lr = &s->reals[s->nreals++];
-			lr->addr = r->addr;
+			copy_addr(lr, r);
 			lr->port = htons(r->port);
 			lr->fwd = lb_fwd_of(r->fwd);
 			lr->weight = in_service ? (uint32_t)r->weight : 0;
 			if (lr->weight)
 				up++;
 		}
-		if (!up && v->has_fallback && !v->fallback.is_ipv6) {
-			if (is_local_addr(v->fallback.addr)) {
-				s->local = true;
-			} else {
-				struct lb_real *lr = &s->reals[s->nreals++];
-
-				lr->addr = v->fallback.addr;
-				lr->port = htons(v->fallback.port ?
-						 v->fallback.port : v->port);
-				/* ldirectord's fallback defaults to gate; the
-				 * NAT datapath forwards it as its reals are. */
-				lr->fwd = LB_FWD_MASQ;
-				lr->weight = 1;
-			}
-		}
+		if (!up && v->has_fallback &&
+		    v->fallback.is_ipv6 == v->is_ipv6)
+			add_fallback(v, s);
 	}
 	t->nsvcs = n;
 	for (int i = 0; i < LB_TIMEOUTS && i < LD_TIMEOUTS; i++)
@@ -199,14 +326,24 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 static int apply_now(struct controller *c, char *err, size_t errlen)
 {
 	struct lb_table t;
-	int rc = controller_build_table(c, &t);
+	int rc;
 
-	if (rc) {
-		snprintf(err, errlen, "build table: %s", strerror(-rc));
-		return rc;
+	/* -EAGAIN: the backend moved to another datapath (auto, and BPF
+	 * failed to attach); place everything again, once */
+	for (int tries = 0; tries < 2; tries++) {
+		err[0] = 0;
+		rc = controller_build_table(c, &t, err, errlen);
+		if (rc) {
+			if (!err[0])
+				snprintf(err, errlen, "build table: %s",
+					 strerror(-rc));
+			return rc;
+		}
+		rc = c->backend->ops->apply(c->backend, &t, err, errlen);
+		lb_table_free(&t);
+		if (rc != -EAGAIN)
+			break;
 	}
-	rc = c->backend->ops->apply(c->backend, &t, err, errlen);
-	lb_table_free(&t);
 	return rc;
 }
 
@@ -262,8 +399,6 @@ static int build_checks(const struct ld_config *cfg, struct check_spec **out,
 	for (size_t i = 0; i < cfg->nvirtuals; i++) {
 		const struct ld_virtual *v = &cfg->virtuals[i];
 
-		if (!virtual_served(v))
-			continue;
 		for (size_t j = 0; j < v->nreals; j++) {
 			const struct ld_real_entry *r = &v->reals[j];
 			struct check_spec *s;
@@ -271,7 +406,7 @@ static int build_checks(const struct ld_config *cfg, struct check_spec **out,
 			if (r->is_ipv6)
 				continue;
 			s = &specs[n++];
-			s->vip = v->addr;
+			s->vip = health_vip(v);
 			s->vport = v->port;
 			s->proto = v->protocol;
 			s->rip = r->addr;

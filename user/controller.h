@@ -65,8 +65,10 @@ struct controller_info {
 };
 void controller_info(const struct controller *c,
 		     struct controller_info *out);
-/* The table the datapath should run now. */
-int controller_build_table(const struct controller *c, struct lb_table *t);
+/* The table the datapath should run now, each service placed on the
+ * datapath that runs it; err gets file:line when neither can. */
+int controller_build_table(const struct controller *c, struct lb_table *t,
+			   char *err, size_t errlen);
 const struct real_health *controller_health(const struct controller *c,
 					    uint32_t vip, uint16_t vport,
 					    uint8_t proto, uint32_t rip,

@@ -36,6 +36,7 @@ struct daemon {
 	bool foreground;
 	bool test_config;	/* -t: check the configuration, exit */
 	json_t *stats_zero;	/* counters at the last `zero` (commands.c) */
+	bool datapath_given;	/* --datapath: ldirectord.cf's is not read */
 	double started_at;
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
 	struct sync_cli sync_opts;	/* --sync-* (user/sync/sync.h) */
@@ -43,6 +44,10 @@ struct daemon {
 	bool no_nudge;		/* --no-nudge */
 	struct nudge *nudge;	/* NULL without sync or with --no-nudge */
 };
+
+/* Membership's sync role: to our sync (the BPF datapath's connections)
+ * and to the kernel's sync daemon (IPVS's) (main.c). */
+void daemon_sync_role_cb(void *arg, int role);
 
 /* Control-socket commands (user/ctl/commands.c). */
 json_t *daemon_command(void *arg, const char *cmd, json_t *req);

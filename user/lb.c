@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <xdirector/datapath.h>
 #include "lb.h"
@@ -102,4 +104,34 @@ const char *xd_state_name(int state)
 	if (state < 0 || state >= XD_STATE_MAX)
 		return "?";
 	return state_names[state];
+}
+
+const char *lb_datapath_name(enum lb_datapath dp)
+{
+	return dp == LB_DP_IPVS ? "ipvs" : "bpf";
+}
+
+void lb_service_str(const struct lb_service *s, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (s->fwmark) {
+		snprintf(buf, len, "fwmark %u%s", s->fwmark,
+			 s->af == AF_INET6 ? " (IPv6)" : "");
+	} else if (s->af == AF_INET6) {
+		inet_ntop(AF_INET6, &s->vip6, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(s->port));
+	} else {
+		inet_ntop(AF_INET, &s->vip, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(s->port));
+	}
+}
+
+void lb_real_addr_str(const struct lb_service *s, const struct lb_real *r,
+		      char *buf, size_t len)
+{
+	if (s->af == AF_INET6)
+		inet_ntop(AF_INET6, &r->addr6, buf, len);
+	else
+		inet_ntop(AF_INET, &r->addr, buf, len);
 }

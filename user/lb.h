@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <netinet/in.h>
 
 enum lb_fwd {
 	LB_FWD_MASQ = 0,
@@ -31,18 +32,40 @@ enum lb_fwd {
 
 struct lb_real {
 	uint32_t addr;		/* network order */
+	struct in6_addr addr6;	/* when the service's af is AF_INET6 */
 	uint16_t port;		/* network order */
 	enum lb_fwd fwd;
 	uint32_t weight;	/* 0: quiescent */
+	bool local_node;	/* IPVS read back: delivered locally */
+};
+
+/* Which datapath runs a service (user/backend/select.c decides). */
+enum lb_datapath {
+	LB_DP_BPF = 0,		/* bpf/ on XDP or TC */
+	LB_DP_IPVS,		/* kernel IPVS */
 };
 
 struct lb_service {
+	uint8_t af;		/* AF_INET (0 reads as AF_INET) or AF_INET6 */
 	uint32_t vip;		/* network order */
+	struct in6_addr vip6;	/* when af is AF_INET6 */
+	uint32_t fwmark;	/* firewall-mark service: no vip, port, proto */
 	uint16_t port;		/* network order */
 	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
-	char sched[16];		/* rr wrr lc wlc sh mh */
+	char sched[16];		/* rr wrr lc wlc sh mh, IPVS: any of its own */
 	bool hash_port;		/* sh/mh: include the source port */
 	bool local;		/* fallback to the director's own stack */
+	uint32_t persistent;	/* seconds; 0: not persistent */
+	uint32_t netmask;	/* persistence granularity: mask (IPv4,
+				 * network order) or prefix length (IPv6) */
+	bool ops;		/* one-packet scheduling */
+	bool ftp;		/* an FTP control port (ip_vs_ftp) */
+	/* Where it runs and why, and the configuration line it came from
+	 * (for messages): filled by the controller and select.c. */
+	enum lb_datapath dp;
+	char dp_why[192];
+	const char *file;
+	int line;
 	struct lb_real *reals;
 	size_t nreals;
 };
@@ -65,6 +88,12 @@ void lb_table_free(struct lb_table *t);
 int lb_sched_from_name(const char *name);	/* enum xd_sched or -EINVAL */
 const char *lb_sched_name(int sched);
 const char *lb_fwd_name(enum lb_fwd fwd);	/* "Masq", "Route", "Tunnel" */
+const char *lb_datapath_name(enum lb_datapath dp);	/* "bpf", "ipvs" */
+/* "10.0.0.1:80", "[2001:db8::1]:80" or "fwmark 7": for messages. */
+void lb_service_str(const struct lb_service *s, char *buf, size_t len);
+/* The real's address alone, in the service's family. */
+void lb_real_addr_str(const struct lb_service *s, const struct lb_real *r,
+		      char *buf, size_t len);
 
 
 

@@ -23,6 +23,8 @@
 #include "cfgcheck.h"
 #include "daemon.h"
 #include "ctl/metrics.h"
+#include "backend/ipvs.h"
+#include "backend/select.h"
 #include "ha/ha.h"
 #include "log.h"
 #include "service.h"
@@ -47,7 +49,8 @@ static void usage(FILE *out)
 "  -d, --debug            log debug messages\n"
 "      --rundir DIR       control socket and pid file (default " DEFAULT_RUNDIR ")\n"
 "      --bpffs DIR        pin directory of this instance (default " DEFAULT_BPFFS ")\n"
-"      --datapath MODE    auto | xdp | xdp-generic | tc (default auto)\n"
+"      --datapath MODE    auto | xdp | xdp-generic | tc | ipvs (default auto;\n"
+"                         datapath= in ldirectord.cf when not given)\n"
 "      --conn-max N       connection table size (default %d)\n"
 "      --sync-role ROLE   pin the connection-sync role: master | backup |\n"
 "                         none (default: membership decides)\n"
@@ -212,6 +215,72 @@ static int config_path(const char *cfg, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * Membership's sync role (LVSSyncDaemonSwap::master in haresources) goes
+ * to both kinds of sync: ours for the BPF datapath's connections, the
+ * kernel's sync daemon for IPVS's. With both, the kernel's uses the next
+ * port up, so the two never read each other's datagrams.
+ */
+void daemon_sync_role_cb(void *arg, int role)
+{
+	struct daemon *d = arg;
+	struct backend *ipvs = backend_select_ipvs(d->backend);
+	const struct ld_config *cfg = &d->controller.cfg;
+	struct ipvs_sync_opts o = {
+		.ifname = cfg->syncinterface ? cfg->syncinterface : d->sync_opts.dev,
+		.syncid = (uint8_t)cfg->syncid,
+		.port = d->sync ? (d->sync_opts.port ? d->sync_opts.port :
+				   SYNC_DEFAULT_PORT) + 1 : 0,
+	};
+	char err[512];
+
+	if (d->sync)
+		sync_ha_role_cb(d->sync, role);
+	if (!ipvs)
+		return;
+	if (cfg->syncid > 255) {
+		xd_err("%s: syncid %u: expected 0 to 255; IPVS sync daemon not "
+		       "started", d->controller.cfg_path, cfg->syncid);
+		return;
+	}
+	if (ipvs_backend_sync_role(ipvs, role, &o, err, sizeof(err)))
+		xd_err("%s", err);
+}
+
+/* --datapath and ldirectord.cf's datapath=: a BPF mode, or ipvs. */
+static int datapath_parse(const char *s, struct backend_opts *o)
+{
+	if (!strcmp(s, "ipvs")) {
+		o->ipvs_only = true;
+		o->mode = DP_AUTO;
+		return 0;
+	}
+	o->ipvs_only = false;
+	return dp_mode_parse(s, &o->mode);
+}
+
+/* ldirectord.cf's datapath=, read before the backend opens (the whole
+ * file is read and checked again when the controller loads it). */
+static int datapath_from_config(struct daemon *d, const char *cfg_file)
+{
+	struct ld_config cfg;
+	char err[1024];
+	int rc;
+
+	if (d->datapath_given)
+		return 0;
+	rc = ld_config_load(cfg_file, &cfg, err, sizeof(err));
+	if (rc) {
+		xd_err("%s", err);
+		return rc;
+	}
+	/* the parser accepts only the names datapath_parse() knows */
+	if (cfg.datapath)
+		datapath_parse(cfg.datapath, &d->bopts);
+	ld_config_free(&cfg);
+	return rc;
+}
+
 /* A decimal option value from min to max; anything else is refused. */
 static int parse_num_opt(const char *opt, const char *arg, unsigned long min,
 			 unsigned long max, unsigned long *out)
@@ -351,11 +420,13 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 			xd_log_set_level(LOG_DEBUG);
 			break;
 		case OPT_DATAPATH:
-			if (dp_mode_parse(optarg, &d->bopts.mode)) {
+			if (datapath_parse(optarg, &d->bopts)) {
 				fprintf(stderr, "xdirectord: --datapath %s: expected "
-					"auto, xdp, xdp-generic or tc\n", optarg);
+					"auto, xdp, xdp-generic, tc or ipvs\n",
+					optarg);
 				return -EINVAL;
 			}
+			d->datapath_given = true;
 			break;
 		case OPT_SYNC_ROLE:
 			d->sync_opts.role = optarg;
@@ -415,15 +486,17 @@ static void setup_logging(struct daemon *d)
 /* Connection sync and nudging, when authkeys is there (user/sync/). */
 static int start_sync(struct daemon *d, char *err, size_t errlen)
 {
-	int rc = sync_daemon_open(&d->sync, d->loop, d->backend, d->cfg_dir,
-				  d->node, &d->sync_opts, err, errlen);
+	/* ours carries the BPF datapath's connections; IPVS has its own */
+	int rc = backend_select_bpf(d->backend) ?
+		 sync_daemon_open(&d->sync, d->loop, d->backend, d->cfg_dir,
+				  d->node, &d->sync_opts, err, errlen) : 0;
 
 	if (rc)
 		return rc;
-	if (d->sync && d->ha) {
-		ha_on_role_change(d->ha, sync_ha_role_cb, d->sync);
+	if (d->ha)
+		ha_on_role_change(d->ha, daemon_sync_role_cb, d);
+	if (d->sync && d->ha)
 		ha_on_table(d->ha, sync_ha_table_cb, d->sync);
-	}
 	if (d->sync && !d->no_nudge)
 		d->nudge = nudge_new(d->loop, d->backend);
 	if (d->nudge && d->ha)
@@ -521,7 +594,9 @@ int main(int argc, char **argv)
 	if (ha_ldirectord_file(d.ha))
 		snprintf(cfg_file, sizeof(cfg_file), "%s",
 			 ha_ldirectord_file(d.ha));
-	if (ensure_bpffs(d.bpffs))
+	if (datapath_from_config(&d, cfg_file))
+		return 1;
+	if (!d.bopts.ipvs_only && ensure_bpffs(d.bpffs))
 		return 1;
 	rc = mkdir_p(d.rundir, 0755);
 	if (rc) {
@@ -530,7 +605,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.loop = ev_default_loop(EVFLAG_AUTO);
-	rc = xdp_backend_open(&d.bopts, &d.backend, err, sizeof(err));
+	rc = backend_select_open(&d.bopts, &d.backend, err, sizeof(err));
 	if (rc) {
 		xd_err("%s", err);
 		return 1;
@@ -575,11 +650,14 @@ int main(int argc, char **argv)
 		return start_failed(&d, err);
 	/* Everything is attached and open: from here on, least privilege. */
 	if (!d.keep_privileges) {
-		rc = privs_drop(false, err, sizeof(err));
+		/* IPVS may have to load a scheduler's module on a reload */
+		bool modules = backend_select_ipvs(d.backend) != NULL;
+
+		rc = privs_drop(modules, err, sizeof(err));
 		if (rc)
 			return start_failed(&d, err);
 		xd_info("privileges: keeping only %s; no_new_privs set",
-			privs_kept(false));
+			privs_kept(modules));
 	}
 
 	start_signals_and_timer(&d);

@@ -390,7 +390,9 @@ start_nginx() {
 }
 
 # start_vsftpd REAL: Debian's vsftpd, anonymous read-only FTP serving
-# probe.txt ("ftp-ok REAL"), for the ftp negotiate check.
+# probe.txt ("ftp-ok REAL"), for the ftp negotiate check. Active-mode data
+# connections come from port 20, as Debian's default vsftpd.conf has it
+# (IPVS's ip_vs_ftp expects them there).
 start_vsftpd() {
 	local _d
 	_d=$XD_RUN/$1-ftp
@@ -409,6 +411,7 @@ no_anon_password=YES
 pasv_enable=YES
 pasv_min_port=30000
 pasv_max_port=30100
+connect_from_port_20=YES
 secure_chroot_dir=/var/run/vsftpd/empty
 run_as_launching_user=YES
 seccomp_sandbox=NO

@@ -299,7 +299,7 @@ main() {
 
 	# 8. Prometheus exposition over HTTP (metrics= in ldirectord.cf).
 	out=$(nsx dir1 curl -s --max-time 2 http://127.0.0.1:9101/metrics)
-	n=$(echo "$out" | sed -n 's/^xdirector_service_connections_total{proto="tcp",vip="192.168.10.100",port="80"} //p')
+	n=$(echo "$out" | sed -n 's/^xdirector_service_connections_total{proto="tcp",vip="192.168.10.100",port="80",datapath="bpf"} //p')
 	if [ -n "$n" ] && [ "$n" -gt 0 ] && echo "$out" | grep -q '^# TYPE xdirector_packets_total counter'; then
 		t_ok "checks: /metrics serves the counters ($n connections to :80)"
 	else

@@ -192,15 +192,12 @@ static void test_sample(void **state)
 	assert_true(v->negotiatetimeout == 7.0);
 	assert_true(v->connecttimeout == 7.0);
 
-	/* what xdirector does not do yet is said once, with its line */
-	assert_true(has_warning(&cfg, "sample.cf:25: forwarding method gate"));
-	assert_int_equal(count_warnings(&cfg, "forwarding method gate"), 1);
-	assert_true(has_warning(&cfg, "sample.cf:75: firewall-mark"));
-	assert_true(has_warning(&cfg, "sample.cf:81: scheduler lblc"));
+	/* what xdirector does not do yet is said once, with its line; gate,
+	 * fwmark, lblc, persistent and netmask run on IPVS (the controller
+	 * places them, or refuses them where IPVS is not in use) */
 	assert_true(has_warning(&cfg, "sample.cf:84: service mysql"));
-	assert_true(has_warning(&cfg, "sample.cf:46: persistent"));
-	assert_true(has_warning(&cfg, "sample.cf:47: netmask"));
-	assert_int_equal(cfg.nwarnings, 6);
+	assert_int_equal(count_warnings(&cfg, "forwarding method"), 0);
+	assert_int_equal(cfg.nwarnings, 1);
 	ld_config_free(&cfg);
 }
 
@@ -422,10 +419,8 @@ static void test_fwmark_and_ipv6(void **state)
 	assert_int_equal(v->reals[0].port, 8443);
 	assert_string_equal(v->reals[0].host, "2001:db8::10");
 
-	assert_true(has_warning(&cfg, "t.cf:1: firewall-mark"));
-	assert_true(has_warning(&cfg, "t.cf:4: IPv6"));
-	assert_int_equal(count_warnings(&cfg, "IPv6"), 1);
-	assert_int_equal(cfg.nwarnings, 2);
+	/* both run on IPVS: nothing to warn about here */
+	assert_int_equal(cfg.nwarnings, 0);
 	ld_config_free(&cfg);
 }
 
@@ -461,13 +456,12 @@ static void test_warnings_once(void **state)
 	assert_true(has_warning(&cfg, "t.cf:6: supervised"));
 	assert_true(has_warning(&cfg, "t.cf:7: execute"));
 	assert_int_equal(count_warnings(&cfg, "execute"), 1);
-	assert_true(has_warning(&cfg, "t.cf:10: forwarding method ipip"));
-	assert_int_equal(count_warnings(&cfg, "ipip"), 1);
-	assert_true(has_warning(&cfg, "t.cf:13: scheduler nq"));
-	assert_int_equal(count_warnings(&cfg, "scheduler nq"), 1);
+	/* ipip and nq run on IPVS */
+	assert_int_equal(count_warnings(&cfg, "ipip"), 0);
+	assert_int_equal(count_warnings(&cfg, "scheduler nq"), 0);
 	assert_true(has_warning(&cfg, "t.cf:17: service radius"));
 	assert_true(has_warning(&cfg, "t.cf:19: checktimeout set again (first at line 18)"));
-	assert_int_equal(cfg.nwarnings, 11);
+	assert_int_equal(cfg.nwarnings, 9);
 	assert_int_equal(cfg.nexecute, 2);
 	assert_string_equal(cfg.execute[1], "third.cf");
 	assert_true(cfg.supervised);

@@ -137,10 +137,19 @@ static long long iget(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* ipvsadm's forms: 10.0.0.1:80, [2001:db8::1]:80, and a firewall
+ * mark's number alone. */
 static void addr_port(char *buf, size_t len, json_t *o, const char *a,
 		      const char *p)
 {
-	snprintf(buf, len, "%s:%lld", sget(o, a), iget(o, p));
+	const char *addr = sget(o, a);
+
+	if (iget(o, "fwmark"))
+		snprintf(buf, len, "%lld", iget(o, "fwmark"));
+	else if (strchr(addr, ':'))
+		snprintf(buf, len, "[%s]:%lld", addr, iget(o, p));
+	else
+		snprintf(buf, len, "%s:%lld", addr, iget(o, p));
 }
 
 static long long stat_of(json_t *o, const char *k)
@@ -162,9 +171,16 @@ static void print_list(json_t *reply)
 		size_t j;
 
 		addr_port(va, sizeof(va), s, "vip", "port");
-		printf("%-4s %s %s%s\n", sget(s, "proto"), va, sget(s, "sched"),
-		       json_is_true(json_object_get(s, "local_fallback")) ?
+		printf("%-4s %s %s", sget(s, "proto"), va, sget(s, "sched"));
+		if (iget(s, "persistent"))
+			printf(" persistent %lld", iget(s, "persistent"));
+		printf("%s", json_is_true(json_object_get(s, "local_fallback")) ?
 		       " (local fallback)" : "");
+		/* which datapath runs it, and why */
+		if (*sget(s, "datapath"))
+			printf(" [%s: %s]", sget(s, "datapath"),
+			       sget(s, "datapath_why"));
+		printf("\n");
 		json_array_foreach(reals, j, r) {
 			char ra[64];
 
@@ -375,6 +391,16 @@ static void print_status(json_t *reply)
 		       sget(x, "mode"), sget(x, "hook"), sget(x, "role"),
 		       sget(x, "why"), *hw ? "; " : "", hw);
 	}
+	if (*sget(reply, "bpf_unavailable"))
+		printf("  every service on IPVS: %s\n",
+		       sget(reply, "bpf_unavailable"));
+	printf("services:\n");
+	json_array_foreach(json_object_get(reply, "services"), i, x)
+		printf("  %-4s %-30s %-5s %s\n", sget(x, "proto"),
+		       sget(x, "service"), sget(x, "datapath"), sget(x, "why"));
+	if (strcmp(sget(reply, "ipvs_sync_daemon"), "none") &&
+	    *sget(reply, "ipvs_sync_daemon"))
+		printf("IPVS sync daemon: %s\n", sget(reply, "ipvs_sync_daemon"));
 	printf("real servers:\n");
 	json_array_foreach(json_object_get(reply, "health"), i, x) {
 		char va[64], ra[64];

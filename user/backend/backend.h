@@ -19,6 +19,7 @@ struct backend_opts {
 	enum dp_mode mode;
 	uint32_t conn_max;
 	bool no_attach;		/* tests: fill maps, attach nothing */
+	bool ipvs_only;		/* --datapath ipvs (select.c) */
 };
 
 struct backend_iface {

@@ -45,6 +45,7 @@ enum kind {
 	K_STRING,	/* char *, quotes removed */
 	K_SERVICE,	/* char *, one of services[] */
 	K_HTTPMETHOD,	/* char *, GET|HEAD */
+	K_DATAPATH,	/* char *, auto|xdp|xdp-generic|tc|ipvs */
 	K_EMAILSTATUS,	/* char *, all|none|starting,running,... */
 	K_LOGFILE,	/* char *, a path or a syslog facility */
 	K_CHECKTYPE,	/* enum ld_checktype + check_combined_n */
@@ -111,6 +112,11 @@ static const struct key keys[] = {
 	{ "maintenancedir",	K_STRING,	G(maintenancedir), NO, NULL, NULL },
 	/* xdirector's own: Prometheus exposition over HTTP, ADDR:PORT */
 	{ "metrics",		K_STRING,	G(metrics), NO, NULL, NULL },
+	/* xdirector's own: which datapath (xdirectord --datapath) */
+	{ "datapath",		K_DATAPATH,	G(datapath), NO, NULL, NULL },
+	/* xdirector's own: the kernel's IPVS sync daemon (IPVS services) */
+	{ "syncinterface",	K_STRING,	G(syncinterface), NO, NULL, NULL },
+	{ "syncid",		K_UINT,		G(syncid), NO, "0", NULL },
 	/* xdirector's own: keep check connections open between checks */
 	{ "checkreuse",		K_BOOL,		G(checkreuse), NO, "no", NULL },
 	/* xdirector's own: connection timeouts, as ipvsadm --set */
@@ -126,10 +132,9 @@ static const struct key keys[] = {
 
 	{ "scheduler",		K_SCHEDULER,	NO, V(scheduler), "wrr", NULL },
 	{ "protocol",		K_PROTOCOL,	NO, V(protocol), NULL, NULL },
-	{ "persistent",		K_UINT,		NO, V(persistent), "0", IGNORED },
-	{ "netmask",		K_NETMASK,	NO, V(netmask), "255.255.255.255", IGNORED },
-	{ "ops",		K_BOOL,		NO, V(ops), "no",
-	  "(one-packet scheduling) " IGNORED },
+	{ "persistent",		K_UINT,		NO, V(persistent), "0", NULL },
+	{ "netmask",		K_NETMASK,	NO, V(netmask), "255.255.255.255", NULL },
+	{ "ops",		K_BOOL,		NO, V(ops), "no", NULL },
 	{ "request",		K_STRING,	NO, V(request), NULL, NULL },
 	{ "receive",		K_STRING,	NO, V(receive), NULL, NULL },
 	{ "httpmethod",		K_HTTPMETHOD,	NO, V(httpmethod), "GET", NULL },
@@ -170,15 +175,11 @@ static const struct {
 	{ 3306, "mysql" }, { 5060, "sip" }, { 5432, "pgsql" },
 };
 
-/* IPVS schedulers; supported: the ones xdirector's datapath implements. */
-static const struct {
-	const char *name;
-	bool supported;
-} schedulers[] = {
-	{ "rr", true }, { "wrr", true }, { "lc", true }, { "wlc", true },
-	{ "sh", true }, { "mh", true }, { "lblc", false }, { "lblcr", false },
-	{ "dh", false }, { "sed", false }, { "nq", false }, { "fo", false },
-	{ "ovf", false }, { "twos", false },
+/* IPVS's schedulers. The BPF datapath runs rr wrr lc wlc sh mh; a
+ * service with another runs on IPVS (user/controller.c places it). */
+static const char *const schedulers[] = {
+	"rr", "wrr", "lc", "wlc", "sh", "mh", "lblc", "lblcr", "dh", "sed",
+	"nq", "fo", "ovf", "twos",
 };
 
 static const struct {
@@ -289,6 +290,7 @@ static const struct key *find_key(const char *name)
 static bool is_string_kind(enum kind k)
 {
 	return k == K_STRING || k == K_SERVICE || k == K_HTTPMETHOD ||
+	       k == K_DATAPATH ||
 	       k == K_EMAILSTATUS || k == K_LOGFILE;
 }
 
@@ -496,28 +498,6 @@ static void set_real_addr(struct ld_real_entry *r, const struct ld_addr *a)
 	r->addr6 = a->a6;
 }
 
-static bool is_loopback(const struct ld_real_entry *r)
-{
-	return !r->is_ipv6 && (ntohl(r->addr) >> 24) == 127;
-}
-
-static int warn_fwd(struct parser *p, const struct ld_real_entry *r)
-{
-	const char *tag = r->fwd == LD_FWD_GATE ? "fwd:gate" : "fwd:ipip";
-
-	/* IPVS delivers to a local address whatever the method. */
-	if (r->fwd == LD_FWD_MASQ || is_loopback(r))
-		return 0;
-	return warn(p, r->line, tag, "forwarding method %s " NOT_YET,
-		    ld_fwd_name(r->fwd));
-}
-
-static int warn_ipv6(struct parser *p)
-{
-	return warn(p, p->cx.line, "ipv6",
-		    "IPv6 addresses are not implemented by xdirector yet");
-}
-
 /* fallback = ip[:port] [gate|masq|ipip] */
 static int read_fallback(struct parser *p, char *v, bool *has,
 			 struct ld_real_entry *fb)
@@ -550,17 +530,10 @@ static int read_fallback(struct parser *p, char *v, bool *has,
 	r.host = strdup(buf);
 	if (!r.host)
 		return oom(p);
-	if (a.v6 && (rc = warn_ipv6(p)))
-		goto err;
-	if ((rc = warn_fwd(p, &r)))
-		goto err;
 	free_real(fb);
 	*fb = r;
 	*has = true;
 	return 0;
-err:
-	free_real(&r);
-	return rc;
 }
 
 static int read_checktype(struct parser *p, const char *v,
@@ -700,7 +673,6 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 	int off = global ? k->goff : k->voff;
 	void *f = (char *)base + off;
 	unsigned long n;
-	char tag[32];
 	double d;
 	char *v = NULL;
 	size_t i;
@@ -757,6 +729,17 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 		if (!strcasecmp(v, "HEAD"))
 			return replace_str(p, f, "HEAD");
 		return fail(p, "httpmethod: expected GET or HEAD, not '%s'", v);
+	case K_DATAPATH: {
+		static const char *const dps[] = {
+			"auto", "xdp", "xdp-generic", "tc", "ipvs",
+		};
+
+		for (i = 0; i < ARRAY_SIZE(dps); i++)
+			if (!strcmp(v, dps[i]))
+				return replace_str(p, f, dps[i]);
+		return fail(p, "datapath: expected auto, xdp, xdp-generic, tc "
+			    "or ipvs, not '%s'", v);
+	}
 	case K_EMAILSTATUS:
 		rc = read_emailstatus(p, v);
 		return rc ? rc : replace_str(p, f, v);
@@ -778,14 +761,10 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 		return 0;
 	case K_SCHEDULER:
 		for (i = 0; i < ARRAY_SIZE(schedulers); i++) {
-			if (strcasecmp(v, schedulers[i].name))
+			if (strcasecmp(v, schedulers[i]))
 				continue;
-			snprintf(f, LD_SCHED_MAX, "%s", schedulers[i].name);
-			if (schedulers[i].supported)
-				return 0;
-			snprintf(tag, sizeof(tag), "scheduler:%s", schedulers[i].name);
-			return warn(p, p->cx.line, tag, "scheduler %s " NOT_YET,
-				    schedulers[i].name);
+			snprintf(f, LD_SCHED_MAX, "%s", schedulers[i]);
+			return 0;
 		}
 		return fail(p, "scheduler: unknown scheduler '%s'", v);
 	case K_PROTOCOL:
@@ -874,8 +853,7 @@ static int open_virtual(struct parser *p, char *raw)
 		v->is_fwmark = true;
 		v->fwmark = (uint32_t)mark;
 		v->protocol = 0;
-		return warn(p, p->cx.line, "fwmark", "firewall-mark virtual "
-			    "services are not implemented by xdirector yet");
+		return 0;
 	}
 	rc = read_hostport(p, "virtual", t[0].s, &a, &port);
 	if (rc)
@@ -889,8 +867,6 @@ static int open_virtual(struct parser *p, char *raw)
 	v->addr6 = a.a6;
 	v->port = (uint16_t)port;
 	v->protocol = IPPROTO_TCP;
-	if (a.v6)
-		return warn_ipv6(p);
 	return 0;
 }
 
@@ -994,10 +970,6 @@ static int read_real_line(struct parser *p, struct ld_virtual *v, char *raw,
 		rc = read_fwd(p, "real", t[1].s, &rl->tmpl.fwd);
 	if (!rc)
 		rc = read_real_tail(p, t, n, rl);
-	if (!rc && rl->first.v6)
-		rc = warn_ipv6(p);
-	if (!rc)
-		rc = warn_fwd(p, &rl->tmpl);
 	if (rc)
 		return rc;
 	if (ntohl(rl->last.v4) < ntohl(rl->first.v4))

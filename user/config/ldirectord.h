@@ -130,6 +130,9 @@ struct ld_config {
 	int log_facility;	/* LOG_* when log_syslog */
 	char *maintenancedir;
 	char *metrics;		/* xdirector: "addr:port" for /metrics, or NULL */
+	char *datapath;		/* xdirector: as --datapath, or NULL */
+	char *syncinterface;	/* xdirector: IPVS sync daemon's interface */
+	unsigned syncid;	/* xdirector: its sync id, 0..255 */
 	bool checkreuse;	/* xdirector: reuse check connections (HTTP
 				 * keep-alive...); ldirectord opens a fresh
 				 * one per check, and so do we by default */

@@ -10,6 +10,8 @@
 
 #include "daemon.h"
 #include "ctl/metrics.h"
+#include "backend/ipvs.h"
+#include "backend/select.h"
 #include "ha/ha.h"
 #include "log.h"
 #include "util.h"
@@ -26,6 +28,29 @@ static json_t *addr_json(uint32_t addr)
 	char buf[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &addr, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* A service's address: IPv4 or IPv6 text, "" for a firewall mark. */
+static json_t *vip_json(const struct lb_service *s)
+{
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	if (s->fwmark)
+		return json_string("");
+	if (s->af == AF_INET6)
+		inet_ntop(AF_INET6, &s->vip6, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET, &s->vip, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *real_addr_json(const struct lb_service *s,
+			      const struct lb_real *r)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	lb_real_addr_str(s, r, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -146,12 +171,14 @@ static json_t *cmd_list(struct daemon *d, json_t *req)
 				continue;
 			stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
 				  s->svc.port, r);
-			h = controller_health(&d->controller, s->svc.vip,
+			h = s->svc.af == AF_INET6 ? NULL :
+			    controller_health(&d->controller, s->svc.fwmark ?
+					      htonl(s->svc.fwmark) : s->svc.vip,
 					      ntohs(s->svc.port), s->svc.proto,
 					      r->real.addr, ntohs(r->real.port));
 			json_array_append_new(reals, json_pack(
 				"{s:o, s:i, s:s, s:i, s:I, s:I, s:s, s:o}",
-				"addr", addr_json(r->real.addr),
+				"addr", real_addr_json(&s->svc, &r->real),
 				"port", ntohs(r->real.port),
 				"fwd", lb_fwd_name(r->real.fwd),
 				"weight", (int)r->real.weight,
@@ -164,13 +191,17 @@ static json_t *cmd_list(struct daemon *d, json_t *req)
 		stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
 			  s->svc.port, NULL);
 		json_array_append_new(svcs, json_pack(
-			"{s:s, s:o, s:i, s:s, s:b, s:b, s:o, s:o}",
-			"proto", proto_name(s->svc.proto),
-			"vip", addr_json(s->svc.vip),
+			"{s:s, s:o, s:i, s:i, s:s, s:b, s:b, s:i, s:s, s:s, s:o, s:o}",
+			"proto", s->svc.fwmark ? "FWM" : proto_name(s->svc.proto),
+			"vip", vip_json(&s->svc),
 			"port", ntohs(s->svc.port),
+			"fwmark", (int)s->svc.fwmark,
 			"sched", s->svc.sched,
 			"local_fallback", s->svc.local,
 			"hash_port", s->svc.hash_port,
+			"persistent", (int)s->svc.persistent,
+			"datapath", lb_datapath_name(s->svc.dp),
+			"datapath_why", s->svc.dp_why,
 			"stats", counters_since_zero(d, key, &s->counters),
 			"reals", reals));
 	}
@@ -181,6 +212,43 @@ static json_t *cmd_list(struct daemon *d, json_t *req)
 	backend_snapshot_free(&snap);
 	return json_pack("{s:b, s:o, s:o}", "ok", 1, "services", svcs,
 			 "timeouts", timeouts);
+}
+
+/* "bpf", "ipvs" or "bpf+ipvs": what runs services now. */
+static const char *backend_names(struct backend *b)
+{
+	bool bpf = backend_select_bpf(b), ipvs = backend_select_ipvs(b);
+
+	if (bpf && ipvs)
+		return "bpf+ipvs";
+	return ipvs ? "ipvs" : "bpf";
+}
+
+/* Per service, which datapath runs it and why; why BPF is not in use;
+ * the kernel's sync daemon. */
+static void datapaths_status(struct daemon *d,
+			     const struct backend_snapshot *snap, json_t *out)
+{
+	struct backend *ipvs = backend_select_ipvs(d->backend);
+	const char *why_not = backend_select_why_not_bpf(d->backend);
+	json_t *svcs = json_array();
+
+	for (size_t i = 0; i < snap->nsvcs; i++) {
+		const struct lb_service *s = &snap->svcs[i].svc;
+		char name[80];
+
+		lb_service_str(s, name, sizeof(name));
+		json_array_append_new(svcs, json_pack("{s:s, s:s, s:s, s:s}",
+			"service", name, "proto", s->fwmark ? "FWM" :
+			proto_name(s->proto), "datapath",
+			lb_datapath_name(s->dp), "why", s->dp_why));
+	}
+	json_object_set_new(out, "services", svcs);
+	json_object_set_new(out, "bpf_unavailable",
+			    why_not ? json_string(why_not) : json_null());
+	json_object_set_new(out, "ipvs_sync_daemon",
+			    json_string(ipvs ? ipvs_backend_sync_state(ipvs) :
+					"none"));
 }
 
 static json_t *datapath_status(struct daemon *d)
@@ -228,7 +296,7 @@ static json_t *datapath_status(struct daemon *d)
 	out = json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o}",
 			 "ok", 1, "node", d->node, "pid", (int)getpid(),
 			 "config", ci.cfg_path, "bpffs", d->bpffs,
-			 "backend", d->backend->ops->name,
+			 "backend", backend_names(d->backend),
 			 "started_at", d->started_at,
 			 "config_loaded_at", ci.loaded_at,
 			 "reloads", (int)ci.reloads,
@@ -239,6 +307,7 @@ static json_t *datapath_status(struct daemon *d)
 			 "health", health,
 			 "ha", d->ha ? ha_status_json(d->ha) :
 				       json_pack("{s:b}", "enabled", 0));
+	datapaths_status(d, &snap, out);
 	backend_snapshot_free(&snap);
 	return out;
 }

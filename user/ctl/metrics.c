@@ -7,13 +7,21 @@
 
 #include "ctl/metrics.h"
 
+/* A firewall-mark service has proto "fwm", vip "" and port its mark. */
 static void svc_labels(char *buf, size_t len, const struct lb_service *s)
 {
-	char vip[INET_ADDRSTRLEN];
+	char vip[INET6_ADDRSTRLEN] = "";
 
-	inet_ntop(AF_INET, &s->vip, vip, sizeof(vip));
-	snprintf(buf, len, "proto=\"%s\",vip=\"%s\",port=\"%u\"",
-		 s->proto == IPPROTO_UDP ? "udp" : "tcp", vip, ntohs(s->port));
+	if (!s->fwmark)
+		inet_ntop(s->af == AF_INET6 ? AF_INET6 : AF_INET,
+			  s->af == AF_INET6 ? (const void *)&s->vip6 :
+					      (const void *)&s->vip,
+			  vip, sizeof(vip));
+	snprintf(buf, len, "proto=\"%s\",vip=\"%s\",port=\"%u\","
+		 "datapath=\"%s\"", s->fwmark ? "fwm" :
+		 s->proto == IPPROTO_UDP ? "udp" : "tcp", vip,
+		 s->fwmark ? s->fwmark : ntohs(s->port),
+		 lb_datapath_name(s->dp));
 }
 
 struct metric {
@@ -74,7 +82,7 @@ char *metrics_text(struct backend *b)
 			counter_metrics[m].name, counter_metrics[m].help,
 			counter_metrics[m].name, counter_metrics[m].type);
 		for (size_t i = 0; i < snap.nsvcs; i++) {
-			char l[128];
+			char l[192];
 
 			svc_labels(l, sizeof(l), &snap.svcs[i].svc);
 			fprintf(f, "xdirector_service_%s{%s} %llu\n",
@@ -87,10 +95,11 @@ char *metrics_text(struct backend *b)
 		for (size_t i = 0; i < snap.nsvcs; i++)
 			for (size_t j = 0; j < snap.svcs[i].nreals; j++) {
 				const struct backend_real_stat *r = &snap.svcs[i].reals[j];
-				char l[128], rip[INET_ADDRSTRLEN];
+				char l[192], rip[INET6_ADDRSTRLEN];
 
 				svc_labels(l, sizeof(l), &snap.svcs[i].svc);
-				inet_ntop(AF_INET, &r->real.addr, rip, sizeof(rip));
+				lb_real_addr_str(&snap.svcs[i].svc, &r->real, rip,
+						 sizeof(rip));
 				fprintf(f, "xdirector_real_%s{%s,real=\"%s:%u\"} %llu\n",
 					counter_metrics[m].name, l, rip,
 					ntohs(r->real.port),
@@ -102,10 +111,11 @@ char *metrics_text(struct backend *b)
 	for (size_t i = 0; i < snap.nsvcs; i++)
 		for (size_t j = 0; j < snap.svcs[i].nreals; j++) {
 			const struct backend_real_stat *r = &snap.svcs[i].reals[j];
-			char l[128], rip[INET_ADDRSTRLEN];
+			char l[192], rip[INET6_ADDRSTRLEN];
 
 			svc_labels(l, sizeof(l), &snap.svcs[i].svc);
-			inet_ntop(AF_INET, &r->real.addr, rip, sizeof(rip));
+			lb_real_addr_str(&snap.svcs[i].svc, &r->real, rip,
+					 sizeof(rip));
 			fprintf(f, "xdirector_real_active_connections{%s,real=\"%s:%u\"} %lld\n"
 				   "xdirector_real_inactive_connections{%s,real=\"%s:%u\"} %lld\n"
 				   "xdirector_real_weight{%s,real=\"%s:%u\"} %u\n",
