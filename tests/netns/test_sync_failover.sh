@@ -265,7 +265,10 @@ move_vips() {
 		c=$(neigh_mac client $XD_VIP)
 		r1=$(neigh_mac real1 $XD_VIP_INT)
 		r2=$(neigh_mac real2 $XD_VIP_INT)
-		[ "$c/$r1/$r2" = "$ext/$int/$int" ] && return 0
+		if [ "$c/$r1/$r2" = "$ext/$int/$int" ]; then
+			echo "# VIPs $1 -> $2: neighbour caches followed after $((i + 1)) garp round(s)"
+			return 0
+		fi
 		[ $i -ge 5 ] && break
 		i=$((i + 1))
 	done
