@@ -46,7 +46,7 @@ CFLAGS  += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
-	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lm
+	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lcap -lm
 
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
@@ -158,7 +158,8 @@ endif
 san-build:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-bins
 
-demo: deps
+demo:
+	$(Q)sh scripts/deps.sh --demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tests/netns/demo.sh
 
@@ -182,7 +183,7 @@ install-files:
 		$(DESTDIR)/usr/share/bash-completion/completions/xdirectorctl
 
 # The Debian package, built from a copy of the tree (tracked and untracked
-# files, not build/) in $(BUILD)/deb, checked by lintian. About 2 minutes.
+# files, not build/) in $(BUILD)/deb, checked by lintian. About 3 minutes.
 deb:
 	$(Q)sh scripts/deb.sh $(BUILD)/deb
 

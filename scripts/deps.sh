@@ -2,6 +2,10 @@
 # Install every Debian package the build, the tests, the demo and the
 # benchmarks need. Idempotent and quiet when everything is already there.
 #
+#   sh scripts/deps.sh          everything (make check, CI)
+#   sh scripts/deps.sh --demo   without the packaging tools and qemu (make
+#                               demo): about 150 packages instead of 330+
+#
 # Some test packages ship a service (nginx, vsftpd). Our tests start their
 # own copies inside network namespaces; on the host those services must
 # neither run nor start at the next boot. Every run of this script leaves
@@ -13,8 +17,12 @@ linux-libc-dev gcc-multilib libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libcurl4-openssl-dev libev-dev libjansson-dev libcmocka-dev libssl-dev
 libmicrohttpd-dev libsystemd-dev netbase openssl iproute2 iputils-ping ethtool
 nftables nginx-light vsftpd curl procps psmisc kmod python3 jq
-dpkg-dev debhelper fakeroot lintian debootstrap systemd-container bash-completion
-libclang-rt-14-dev qemu-system-x86 busybox-static cpio"
+libclang-rt-14-dev libcap-dev"
+# make deb and the package tests (tests/pkg, tests/cli's completion test),
+# and the qemu harness (tests/qemu): not needed by make demo.
+PKGS_CHECK="dpkg-dev debhelper fakeroot lintian debootstrap
+systemd-container bash-completion qemu-system-x86 busybox-static cpio"
+[ "${1:-}" = --demo ] || PKGS="$PKGS $PKGS_CHECK"
 # Packages installed only for the tests whose service must stay off.
 TEST_SERVICES="nginx vsftpd"
 

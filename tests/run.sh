@@ -137,7 +137,11 @@ run_netns() {
 	done
 }
 
+# The package test builds the package (1.5-4 min), and the first run makes
+# its Debian 12 root with debootstrap (8 min): its own time limit.
 run_pkg() {
+	group_timeout=$TIMEOUT
+	TIMEOUT=${PKG_TIMEOUT:-1500}
 	for t in tests/pkg/test_*.sh; do
 		[ -f "$t" ] || continue
 		selected "$(basename "$t" .sh)" || continue
@@ -149,6 +153,7 @@ run_pkg() {
 		fi
 		run_one "$(basename "$t" .sh)" sh "$t"
 	done
+	TIMEOUT=$group_timeout
 }
 
 run_cli() {

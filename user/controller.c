@@ -191,6 +191,8 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 		}
 	}
 	t->nsvcs = n;
+	for (int i = 0; i < LB_TIMEOUTS && i < LD_TIMEOUTS; i++)
+		t->timeout_s[i] = cfg->timeout[i];
 	return 0;
 }
 

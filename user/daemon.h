@@ -24,6 +24,7 @@ struct daemon {
 	struct backend_opts bopts;
 	struct backend *backend;
 	struct controller controller;
+	bool keep_privileges;	/* --keep-privileges: no privs_drop() */
 	struct ctl_server ctl_srv;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer maintain;

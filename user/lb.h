@@ -47,9 +47,18 @@ struct lb_service {
 	size_t nreals;
 };
 
+/* Connection idle timeouts a table sets, as ipvsadm --set. */
+enum lb_timeout {
+	LB_TIMEOUT_TCP,		/* established TCP */
+	LB_TIMEOUT_TCPFIN,	/* TCP after a FIN */
+	LB_TIMEOUT_UDP,
+	LB_TIMEOUTS,
+};
+
 struct lb_table {
 	struct lb_service *svcs;
 	size_t nsvcs;
+	uint32_t timeout_s[LB_TIMEOUTS];	/* 0: the datapath's default */
 };
 
 void lb_table_free(struct lb_table *t);

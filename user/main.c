@@ -28,6 +28,7 @@
 #include "service.h"
 #include "sync/nudge.h"
 #include "sync/sync.h"
+#include "privs.h"
 #include "util.h"
 
 #define DEFAULT_RUNDIR	"/run/xdirector"
@@ -54,6 +55,10 @@ static void usage(FILE *out)
 "      --sync-peer ADDR   send sync to ADDR (unicast), not ha.cf's links\n"
 "      --sync-port N      sync UDP port (default 8848)\n"
 "      --sync-refresh S   active director: full resync every S seconds (default 60)\n"
+"      --keep-privileges  keep every capability (default: once attached, only\n"
+"                         those its work needs, and no_new_privs)\n"
+"      --sync-encrypt     encrypt sync payloads (AES-256 from the authkeys\n"
+"                         secret) and refuse a peer's unencrypted ones\n"
 "      --no-nudge         after taking over from a dead peer, do not make the\n"
 "                         synced connections' endpoints retransmit at once\n"
 "  -h, --help\n", XD_DEFAULT_CONN_MAX);
@@ -264,6 +269,8 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		{ "sync-peer", required_argument, NULL, 0x5303 },
 		{ "sync-port", required_argument, NULL, 0x5304 },
 		{ "sync-refresh", required_argument, NULL, 0x5305 },
+		{ "sync-encrypt", no_argument, NULL, 0x5307 },
+		{ "keep-privileges", no_argument, NULL, 0x5308 },
 		{ "no-nudge", no_argument, NULL, 0x5306 },
 		/* --- end sync --- */
 		{ "help", no_argument, NULL, 'h' },
@@ -338,6 +345,12 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		}
 		case 0x5306:
 			d->no_nudge = true;
+			break;
+		case 0x5307:
+			sync_cli.seal = true;
+			break;
+		case 0x5308:
+			d->keep_privileges = true;
 			break;
 		/* --- end sync --- */
 		case 'h':
@@ -471,8 +484,10 @@ int main(int argc, char **argv)
 			      &sync_cli, err, sizeof(err));
 	if (rc)
 		return start_failed(&d, err);
-	if (d.sync && d.ha)
+	if (d.sync && d.ha) {
 		ha_on_role_change(d.ha, sync_ha_role_cb, d.sync);
+		ha_on_table(d.ha, sync_ha_table_cb, d.sync);
+	}
 	if (d.sync && !d.no_nudge)
 		d.nudge = nudge_new(d.loop, d.backend);
 	if (d.nudge && d.ha)
@@ -481,6 +496,14 @@ int main(int argc, char **argv)
 	/* HA after the datapath and checks run: a takeover serves at once. */
 	if (d.ha && ha_start(d.ha, d.loop, err, sizeof(err)))
 		return start_failed(&d, err);
+	/* Everything is attached and open: from here on, least privilege. */
+	if (!d.keep_privileges) {
+		rc = privs_drop(false, err, sizeof(err));
+		if (rc)
+			return start_failed(&d, err);
+		xd_info("privileges: keeping only %s; no_new_privs set",
+			privs_kept(false));
+	}
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);

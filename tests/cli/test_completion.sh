@@ -39,6 +39,7 @@ expect "commands" "xdirectorctl " \
 	"conns list metrics nudge reload standby status sync-role takeover zero "
 expect "command prefix" "xdirectorctl s" "standby status sync-role "
 expect "list options" "xdirectorctl list --s" "--save --sort --stats "
+expect "list --timeout" "xdirectorctl list --t" "--tcp-service --timeout "
 expect "sync-role roles" "xdirectorctl sync-role " "auto backup master none "
 expect "-t offers the table's TCP services" "xdirectorctl list -n -t " \
 	"192.168.10.100:443 192.168.10.100:80 "

@@ -16,12 +16,15 @@ def put(name, data):
         f.write(data)
 
 
-def heartbeat(kind, node=b"dir1"):
-    hdr = b"XDHB" + bytes([1, kind, 0, 1])
+def heartbeat(kind, node=b"dir1", version=2):
+    hdr = b"XDHB" + bytes([version, kind, 0, 1])
     hdr += struct.pack(">QQ", 1796534000000000, 7)
     hdr += node.ljust(32, b"\0")
     hdr += bytes([2, 0, 1, 0]) + struct.pack(">II", 3, 100)
-    assert len(hdr) == 68
+    if version >= 2:
+        # the peer's table held: generation, entries
+        hdr += struct.pack(">QI", 1796533000000000, 1000)
+    assert len(hdr) == (68 if version == 1 else 80)
     return b"\x01" + hdr
 
 
@@ -50,6 +53,7 @@ def sync(kind, entries=(), zlib_on=False, aux1=1, aux2=0):
 
 put("hbmsg/heartbeat", heartbeat(1))
 put("hbmsg/takeover", heartbeat(2))
+put("hbmsg/heartbeat_v1", heartbeat(1, version=1))
 es = [entry(i) for i in range(3)]
 put("sync/conn", sync(1, es))
 put("sync/bulk_req", sync(2))

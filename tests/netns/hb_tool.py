@@ -21,9 +21,10 @@ def sock():
 
 
 def header(node, role, seq):
-    return struct.pack(">IBBBBQQ32sBBBBII", 0x58444842, 1, 1, 0, 1,
+    return struct.pack(">IBBBBQQ32sBBBBIIQI", 0x58444842, 2, 1, 0, 1,
                        int(time.time() * 1000) + 10**9, seq,
-                       node.encode(), ROLES[role], 2, 0, 0, 1000, 100)
+                       node.encode(), ROLES[role], 2, 0, 0, 1000, 100,
+                       0, 0)
 
 
 def main():

@@ -31,6 +31,24 @@ CONF_AUTORELOAD=no
 W1=1
 EXTRA_SERVICE=
 
+# Least privilege (user/privs.c): once running, only CAP_NET_BIND_SERVICE
+# (bit 10), CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_PERFMON (38) and
+# CAP_BPF (39) are left, in the bounding set too, and no_new_privs is set.
+# Everything after this (checks, a reload, metrics, fallback) runs so.
+check_privileges() {
+	local pid st want=000000c000003400
+	pid=$(bg_pid xdirectord-dir1)
+	wait_for 100 grep -q "privileges: keeping only" \
+		"$XD_RUN/xdirectord-dir1.log"
+	st=$(grep -E '^(CapEff|CapPrm|CapBnd|CapInh|NoNewPrivs):' \
+		"/proc/$pid/status" | tr -s '\t ' ' ' | tr '\n' ' ')
+	if [ "$st" = "CapInh: 0000000000000000 CapPrm: $want CapEff: $want CapBnd: $want NoNewPrivs: 1 " ]; then
+		t_ok "checks: the running daemon keeps only the capabilities it needs, no_new_privs"
+	else
+		t_fail "checks: the running daemon keeps only the capabilities it needs" "$st"
+	fi
+}
+
 write_config() {
 	director_config dir1 <<EOF
 # ldirectord.cf as a site would have it
@@ -124,6 +142,7 @@ main() {
 	prime_neigh
 	write_config
 	start_director dir1 || xd_die "director did not start"
+	check_privileges
 
 	# 1. Both reals join once their first check passes.
 	if ms=$(wait_weight 5 80 10.0.0.11 1) && ms=$(wait_weight 5 80 10.0.0.12 1); then

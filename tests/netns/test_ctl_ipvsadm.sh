@@ -95,6 +95,33 @@ fi
 xdctl dir1 -Z >/dev/null && [ "$(conns_of)" = 0 ] &&
 	t_ok "-Z is zero" || t_fail "-Z is zero" "$(conns_of)"
 
+# Timeouts: IPVS's defaults, then those of a timeout= line after a reload;
+# an established connection then expires 600 s after its last packet.
+out=$(xdctl dir1 list --timeout)
+[ "$out" = "Timeout (tcp tcpfin udp): 900 120 300" ] &&
+	t_ok "list --timeout: IPVS's defaults" ||
+	t_fail "list --timeout: IPVS's defaults" "$out"
+sed -i '1i timeout = 600 60 120' "$(director_confdir dir1)/ldirectord.cf"
+xdctl dir1 reload >/dev/null
+out=$(xdctl dir1 list --timeout)
+[ "$out" = "Timeout (tcp tcpfin udp): 600 60 120" ] &&
+	t_ok "timeout= in ldirectord.cf, applied by reload" ||
+	t_fail "timeout= in ldirectord.cf, applied by reload" "$out"
+bg_start conns-held client "$XD_BUILD/tools/testing/xd-conns" \
+	-c "$XD_VIP:9000" -n 1 -i 100 -d 5
+expiry() {	# mm:ss left of the client's ESTABLISHED entry
+	xdctl dir1 conns | awk '$3 == "ESTABLISHED" && $4 ~ /^192.168.10.10:/ \
+		{ print $2; exit }'
+}
+has_expiry() { [ -n "$(expiry)" ]; }
+wait_for 50 has_expiry
+e=$(expiry)
+case $e in
+09:[0-5][0-9]|10:00) t_ok "an established connection expires after 600 s ($e left)" ;;
+*) t_fail "an established connection expires after 600 s" "'$e' left: $(xdctl dir1 conns | tail -3 | tr '\n' '|')" ;;
+esac
+bg_stop conns-held
+
 stop_director dir1
 topo_destroy
 t_status

@@ -47,58 +47,13 @@
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ha_lib.sh"
+. "$(dirname "$0")/sync_lib.sh"
 
 NCONNS=${XD_SYNC_CONNS:-1000}
 XD_NUDGE_ARG=
 [ "${XD_SYNC_NUDGE:-on}" = off ] && XD_NUDGE_ARG=--no-nudge
 NFLOOD=${XD_SYNC_FLOOD:-20000}
 DEADTIME_MS=500
-
-write_ldirectord() {
-	director_config "$1" <<'EOF'
-checktimeout=3
-checkinterval=1
-quiescent=no
-virtual=192.168.10.100:7
-	real=10.0.0.11:7 masq 1
-	real=10.0.0.12:7 masq 1
-	scheduler=rr
-	protocol=tcp
-	checktype=on
-EOF
-	printf 'auth 1\n1 sha1 %s\n' "sync-test-secret" \
-		>"$(director_confdir "$1")/authkeys"
-	chmod 600 "$(director_confdir "$1")/authkeys"
-}
-
-write_ha() {
-	local c
-	c=$(director_confdir "$1")
-	cat >"$c/ha.cf" <<EOF
-keepalive 100ms
-deadtime ${DEADTIME_MS}ms
-warntime 300ms
-initdead 1
-udpport 694
-bcast eth0 eth1
-auto_failback on
-node dir1 dir2
-EOF
-	echo 'dir1 IPaddr2::192.168.10.100/24/eth0 IPaddr2::10.0.0.1/24/eth1 ldirectord::ldirectord.cf LVSSyncDaemonSwap::master' \
-		>"$c/haresources"
-}
-
-# sync_field DIR JQ: a field of DIR's status .sync
-sync_field() {
-	xdctl "$1" --json status 2>/dev/null | jq -r ".sync | $2" 2>/dev/null
-}
-
-# conn_tuples DIR: "client:port vip:port real:port state" per line, sorted.
-conn_tuples() {
-	xdctl "$1" --json conns 2>/dev/null | jq -r '.conns[] |
-		"\(.client):\(.client_port) \(.vip):\(.port) \(.real):\(.real_port) \(.state)"' |
-		sort
-}
 
 # start_conns NAME SECONDS [xd-conns options...]: SECONDS only bounds the
 # run; check_conns ends it (SIGTERM: stop sending, wait for the echoes in
@@ -150,35 +105,6 @@ dump_verdicts() {
 	echo "# $1 sync: $(xdctl "$1" --json status 2>/dev/null | jq -c \
 		'.sync | {role, installed, rejected, bulk: {state: .bulk.state,
 		 completed: .bulk.completed}}' 2>/dev/null)"
-}
-
-# wait_synced FROM TO: TO holds every ESTABLISHED entry of FROM, with the
-# same real server (up to 10 s). Prints how many are missing.
-wait_synced() {
-	local i=0 missing
-	while :; do
-		conn_tuples "$1" | grep ' ESTABLISHED$' >"$XD_RUN/s1"
-		conn_tuples "$2" | grep ' ESTABLISHED$' >"$XD_RUN/s2"
-		missing=$(comm -23 "$XD_RUN/s1" "$XD_RUN/s2" | wc -l)
-		[ "$missing" = 0 ] && [ "$(sync_field "$2" .bulk.state)" = done ] &&
-			{ echo 0; return 0; }
-		[ $i -ge 50 ] && { echo "$missing"; return 1; }
-		sleep 0.2; i=$((i + 1))
-	done
-}
-
-# wait_established DIR N: DIR's table holds at least N ESTABLISHED entries.
-count_established() {
-	conn_tuples "$1" | grep -c ' ESTABLISHED$'
-}
-
-wait_established() {
-	local i=0
-	while [ $i -lt 100 ]; do
-		[ "$(count_established "$1")" -ge "$2" ] && return 0
-		sleep 0.2; i=$((i + 1))
-	done
-	return 1
 }
 
 check_tables_match() {
@@ -424,9 +350,9 @@ for i in range(n):
         port, d = 694, os.urandom(rnd.randint(1, 300))
     else:           # a heartbeat (or takeover) from dir1, MAC made up
         port = 694
-        d = struct.pack(">IBBBBQQ32sBBBBII", 0x58444842, 1, rnd.choice((1, 2)),
-                        rnd.choice((0, 1)), 1, gen, i, b"dir1", 2, 0, 0, 0,
-                        1, 100) + os.urandom(20)
+        d = struct.pack(">IBBBBQQ32sBBBBIIQI", 0x58444842, 2,
+                        rnd.choice((1, 2)), rnd.choice((0, 1)), 1, gen, i,
+                        b"dir1", 2, 0, 0, 0, 1, 100, 0, 0) + os.urandom(20)
     try:
         s.sendto(d, (dst, port))
         sent[port] += 1

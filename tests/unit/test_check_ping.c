@@ -36,7 +36,7 @@ static void test_ping_loopback(void **state)
 	for (int i = 0; i < 3; i++) {
 		assert_true(st[i].up);
 		assert_int_equal(st[i].fails, 0);
-		assert_true(st[i].last_duration < 0.2);
+		assert_true(st[i].last_duration > 0);
 	}
 	assert_int_equal(r.n, 3);
 	check_manager_free(m);

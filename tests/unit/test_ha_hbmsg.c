@@ -38,6 +38,7 @@ static struct hbmsg sample(void)
 		.type = HBMSG_HEARTBEAT, .link = 1, .gen = 1700000000123ull,
 		.seq = 42, .role = 2, .flags = HBMSG_F_HOLD, .pings_up = 3,
 		.epoch = 7, .keepalive_ms = 100,
+		.table_gen = 1764990000123456ull, .table_entries = 100000,
 	};
 
 	strcpy(m.node, "dir2");
@@ -66,6 +67,8 @@ static void test_roundtrip_each_key(void **state)
 		assert_int_equal(out.pings_up, 3);
 		assert_int_equal(out.epoch, 7);
 		assert_int_equal(out.keepalive_ms, 100);
+		assert_int_equal(out.table_gen, m.table_gen);
+		assert_int_equal(out.table_entries, 100000);
 	}
 }
 
@@ -115,6 +118,39 @@ static void test_tampered_rejected(void **state)
 	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_ERR_KEY);
 	buf[7] = 1;
 	buf[0] = 'Y';
+	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_ERR_FORMAT);
+}
+
+/* A version 1 sender (an older xdirectord during an upgrade): its 68-byte
+ * header is accepted, as holding no table, when its MAC verifies; an
+ * unknown version is refused. */
+static void test_version1_accepted(void **state)
+{
+	const struct auth_key *key = authkeys_find(&ak, 1);
+	struct hbmsg m = sample(), out;
+	uint8_t buf[HBMSG_MAX_LEN];
+	size_t maclen = sizeof(buf) - HBMSG_V1_HDR_LEN;
+	int n = hbmsg_encode(&m, key, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	buf[4] = 1;
+	assert_int_equal(auth_sign(key, buf, HBMSG_V1_HDR_LEN,
+				   buf + HBMSG_V1_HDR_LEN, &maclen), 0);
+	n = HBMSG_V1_HDR_LEN + (int)maclen;
+	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_OK);
+	assert_string_equal(out.node, "dir2");
+	assert_int_equal(out.role, 2);
+	assert_int_equal(out.epoch, 7);
+	assert_int_equal(out.keepalive_ms, 100);
+	assert_int_equal(out.table_gen, 0);
+	assert_int_equal(out.table_entries, 0);
+	/* Signed over 68 bytes, it is no version 2 packet, nor padded. */
+	buf[4] = 2;
+	assert_int_not_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_OK);
+	buf[4] = 1;
+	buf[n] = 0;
+	assert_int_equal(hbmsg_decode(buf, n + 1, &ak, &out), HBMSG_ERR_SHORT);
+	buf[4] = 3;
 	assert_int_equal(hbmsg_decode(buf, n, &ak, &out), HBMSG_ERR_FORMAT);
 }
 
@@ -190,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_forged_key_rejected),
 		cmocka_unit_test(test_unsigned_and_truncated_rejected),
 		cmocka_unit_test(test_tampered_rejected),
+		cmocka_unit_test(test_version1_accepted),
 		cmocka_unit_test(test_encode_limits),
 		cmocka_unit_test(test_replayed_capture_rejected),
 		cmocka_unit_test(test_node_name_exact),

@@ -261,6 +261,17 @@ static void test_own_keys(void **state)
 	assert_true(cfg.checkreuse);
 	assert_string_equal(cfg.metrics, "127.0.0.1:9101");
 	assert_int_equal(cfg.nwarnings, 0);
+	/* no timeout= line: every one 0, the datapath's default */
+	assert_int_equal(cfg.timeout[0] | cfg.timeout[1] | cfg.timeout[2], 0);
+	ld_config_free(&cfg);
+
+	/* timeout = tcp tcpfin udp, as ipvsadm --set; 0 keeps a default */
+	parse_ok("timeout = 600  0\t30\n"
+		 "virtual=10.0.0.1:80\n\treal=10.0.0.2:80 masq\n", &cfg);
+	assert_int_equal(cfg.timeout[0], 600);
+	assert_int_equal(cfg.timeout[1], 0);
+	assert_int_equal(cfg.timeout[2], 30);
+	assert_int_equal(cfg.nwarnings, 0);
 	ld_config_free(&cfg);
 }
 
@@ -511,6 +522,12 @@ static const struct bad_case bad_cases[] = {
 	  "t.cf:3: ", "duplicate real server (already at line 2)" },
 	{ "virtual=10.0.0.1:80\n\treal=10.0.0.1->10.0.0.3:80 masq\n\treal=10.0.0.2:80 masq\n",
 	  "t.cf:3: ", "duplicate real server (already at line 2)" },
+	/* the first duplicate in file order is the one named, wherever the
+	 * sort puts it; 64k reals are checked in n log n */
+	{ "virtual=10.0.0.1:80\n\treal=10.1.0.0->10.1.255.254:80 masq\n"
+	  "\treal=10.2.0.9:80 masq\n\treal=10.1.200.3:80 masq\n"
+	  "\treal=10.2.0.9:80 masq\n\treal=10.1.0.7:80 masq\n",
+	  "t.cf:4: ", "real 10.1.200.3:80: duplicate real server (already at line 2)" },
 	{ "autoreload=maybe\n", "t.cf:1: ", "autoreload: expected yes or no, not 'maybe'" },
 	{ "virtual=10.0.0.1:80\n\tquiescent=1\n", "t.cf:2: ", "quiescent: expected yes or no" },
 	{ "virtual=10.0.0.1:80\n\trequest=\"/index.html\n", "t.cf:2: ", "unterminated quote" },
@@ -557,6 +574,12 @@ static const struct bad_case bad_cases[] = {
 	{ "= 3\n", "t.cf:1: ", "expected 'option = value'" },
 	{ "virtual=0\n", "t.cf:1: ", "bad firewall mark '0'" },
 	{ "virtual=10.0.0.1:80 10.0.0.2:80\n", "t.cf:1: ", "virtual: expected ip:port" },
+	{ "\ntimeout=900 120\n", "t.cf:2: ", "timeout: expected three values, tcp tcpfin udp" },
+	{ "timeout=900 120 300 5\n", "t.cf:1: ", "timeout: more than three values" },
+	{ "timeout=900 2m 300\n", "t.cf:1: ", "timeout: tcpfin '2m' is not a number of seconds from 0 to 2147483" },
+	{ "timeout=900 120 2147484\n", "t.cf:1: ", "timeout: udp '2147484' is not a number" },
+	{ "timeout=-1 120 300\n", "t.cf:1: ", "timeout: tcp '-1' is not a number" },
+	{ "virtual=10.0.0.1:80\n\ttimeout=1 2 3\n", "t.cf:2: ", "timeout" },
 };
 
 static void test_bad_files(void **state)

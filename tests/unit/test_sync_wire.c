@@ -300,6 +300,73 @@ static void test_decompression_bomb(void **state)
 	free(back);
 }
 
+/* A sealed payload: no entry byte in clear on the wire, a different key
+ * stream for every (generation, sequence) and sender, the plaintext back
+ * after parse, and a flipped ciphertext bit caught by the MAC. */
+static void test_sealed_payload(void **state)
+{
+	struct authkeys ak = keys_for("auth 1\n1 sha256 cluster\n");
+	const struct auth_key *k = authkeys_active(&ak);
+	struct sync_hdr h = { .type = SYNC_MSG_CONN, .gen = 77, .seq = 5,
+			      .count = 4, .flags = SYNC_F_SEALED };
+	uint8_t payload[4 * SYNC_ENTRY_LEN], a[1500], b[1500];
+	size_t off;
+	struct sync_msg m;
+	enum sync_drop why;
+	int la, lb;
+
+	snprintf(h.node, sizeof(h.node), "dir1");
+	off = SYNC_HDR_LEN + 4;
+	for (int i = 0; i < 4; i++) {
+		struct backend_sync_conn c = sample_entry(i);
+
+		sync_entry_encode(payload + i * SYNC_ENTRY_LEN, &c);
+	}
+	la = sync_msg_build(a, sizeof(a), &h, payload, sizeof(payload), k);
+	assert_true(la > 0);
+	assert_int_equal(a[38] << 8 | a[39], SYNC_F_SEALED);
+	/* not one 4-byte run of an entry (the VIP, say) shows */
+	for (size_t i = 0; i + 4 <= sizeof(payload); i++)
+		assert_null(memmem(a + off, sizeof(payload), payload + i, 4));
+	/* the next message, or another sender, uses another key stream */
+	h.seq = 6;
+	lb = sync_msg_build(b, sizeof(b), &h, payload, sizeof(payload), k);
+	assert_int_equal(la, lb);
+	assert_memory_not_equal(a + off, b + off, sizeof(payload));
+	h.seq = 5;
+	snprintf(h.node, sizeof(h.node), "dir2");
+	lb = sync_msg_build(b, sizeof(b), &h, payload, sizeof(payload), k);
+	assert_memory_not_equal(a + off, b + off, sizeof(payload));
+	/* parse gives the plaintext, marked sealed, the flag taken off */
+	memcpy(b, a, la);
+	assert_int_equal(sync_msg_parse(b, la, &ak, &m, &why), 0);
+	assert_true(m.sealed);
+	assert_int_equal(m.h.flags, 0);
+	assert_int_equal(m.plen, sizeof(payload));
+	assert_memory_equal(m.payload, payload, sizeof(payload));
+	/* tampered ciphertext */
+	memcpy(b, a, la);
+	b[off + 3] ^= 0x20;
+	assert_int_equal(sync_msg_parse(b, la, &ak, &m, &why), -1);
+	assert_int_equal(why, SYNC_DROP_MAC);
+	authkeys_free(&ak);
+}
+
+/* crc has no secret to derive a key from: sealing is refused. */
+static void test_sealed_needs_a_secret(void **state)
+{
+	struct authkeys ak = keys_for("auth 1\n1 crc\n");
+	struct sync_hdr h = { .type = SYNC_MSG_CONN, .gen = 1, .seq = 1,
+			      .count = 1, .flags = SYNC_F_SEALED };
+	uint8_t payload[SYNC_ENTRY_LEN] = { 1 }, buf[1500];
+
+	snprintf(h.node, sizeof(h.node), "dir1");
+	assert_int_equal(sync_msg_build(buf, sizeof(buf), &h, payload,
+					sizeof(payload), authkeys_active(&ak)),
+			 -EINVAL);
+	authkeys_free(&ak);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +380,8 @@ int main(void)
 		cmocka_unit_test(test_entry_checks),
 		cmocka_unit_test(test_chunk_round_trip),
 		cmocka_unit_test(test_decompression_bomb),
+		cmocka_unit_test(test_sealed_payload),
+		cmocka_unit_test(test_sealed_needs_a_secret),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,3 +160,11 @@ void print_save(FILE *out, json_t *reply)
 				num(r, "weight"));
 	}
 }
+
+void print_timeouts(FILE *out, json_t *reply)
+{
+	json_t *t = json_object_get(reply, "timeouts");
+
+	fprintf(out, "Timeout (tcp tcpfin udp): %lld %lld %lld\n",
+		num(t, "tcp"), num(t, "tcpfin"), num(t, "udp"));
+}

@@ -26,4 +26,7 @@ const char *fmt_count(char *buf, size_t len, unsigned long long v,
  * its reals' -a lines. */
 void print_save(FILE *out, json_t *reply);
 
+/* The idle timeouts as ipvsadm -L --timeout prints them. */
+void print_timeouts(FILE *out, json_t *reply);
+
 #endif

@@ -28,7 +28,7 @@ struct opts {
 	bool rate;
 	double interval;
 	/* ipvsadm habits (ipvsadm.h) */
-	bool sort, exact, save;
+	bool sort, exact, save, timeout;
 	const char *svc_proto;	/* "TCP"/"UDP" with -t/-u */
 	const char *svc_spec;	/* VIP:PORT */
 };
@@ -38,7 +38,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: xdirectorctl [--rundir DIR] [--json] COMMAND [options]\n"
 "commands:\n"
-"  list [-n] [--stats | --rate [--interval S] | --save]\n"
+"  list [-n] [--stats | --rate [--interval S] | --save | --timeout]\n"
 "       [-t|-u VIP:PORT] [--sort] [--exact]\n"
 "                           the table, as ipvsadm -L; --save as ipvsadm -S\n"
 "  zero                     zero the counters list --stats shows, as\n"
@@ -404,6 +404,54 @@ static void print_status(json_t *reply)
 }
 
 /* --- HA part of status (user/ha/ha.h's ha_status_json) --- */
+
+/* A table generation, or "none". */
+static const char *gen_str(char *buf, size_t len, json_t *o, const char *k)
+{
+	long long g = iget(o, k);
+
+	if (g)
+		snprintf(buf, len, "generation %lld", g);
+	else
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* The failback handshake (docs/sync.md): who waits for which table. */
+static void print_handover(json_t *ha)
+{
+	json_t *h = json_object_get(ha, "handover"), *t;
+	char a[48], b[48], c[48];
+	const char *st;
+
+	if (!h)
+		return;
+	t = json_object_get(h, "table");
+	st = sget(h, "state");
+	if (!strcmp(sget(h, "direction"), "giving"))
+		printf("  failback:  %s: keeping the resources until %s holds "
+		       "our connection table (%s) for %.1f s; waits of %.0f s, "
+		       "%lld expired\n", st, sget(ha, "peer"),
+		       sget(h, "reason"), iget(h, "waiting_ms") / 1000.0,
+		       iget(h, "wait_ms") / 1000.0, iget(h, "waits_expired"));
+	else if (!strcmp(sget(h, "direction"), "taking"))
+		printf("  failback:  %s: %s hands over once we hold its "
+		       "connection table, staying standby until then, for "
+		       "%.1f s; waits of %.0f s, %lld expired\n", st,
+		       sget(ha, "peer"), iget(h, "waiting_ms") / 1000.0,
+		       iget(h, "wait_ms") / 1000.0, iget(h, "waits_expired"));
+	else
+		printf("  failback:  none pending (%lld after a wait, %lld "
+		       "wait(s) expired)\n", iget(h, "completed"),
+		       iget(h, "waits_expired"));
+	printf("  tables:    we serve %s; we hold %s (%lld entries); %s "
+	       "holds %s (%lld entries)\n",
+	       gen_str(a, sizeof(a), t, "serving_generation"),
+	       gen_str(b, sizeof(b), t, "holding_generation"),
+	       iget(t, "holding_entries"), sget(ha, "peer"),
+	       gen_str(c, sizeof(c), t, "peer_holding_generation"),
+	       iget(t, "peer_holding_entries"));
+}
 static void print_ha(json_t *ha)
 {
 	json_t *x, *t = json_object_get(ha, "timers");
@@ -442,6 +490,7 @@ static void print_ha(json_t *ha)
 		       iget(x, "prefix"), sget(x, "dev"),
 		       json_is_true(json_object_get(x, "present")) ? "present" : "absent");
 	printf("  sync role: LVSSyncDaemonSwap %s\n", sget(res, "lvssync"));
+	print_handover(ha);
 	printf("  dropped:  ");
 	json_object_foreach(dr, k, x)
 		printf(" %s %lld", k, (long long)json_integer_value(x));
@@ -551,6 +600,7 @@ int main(int argc, char **argv)
 		{ "sort", no_argument, NULL, 0x4901 },
 		{ "exact", no_argument, NULL, 'x' },
 		{ "save", no_argument, NULL, 'S' },
+		{ "timeout", no_argument, NULL, 0x4902 },
 		{ "zero", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -593,6 +643,7 @@ int main(int argc, char **argv)
 		case 0x4901: o.sort = true; break;
 		case 'x': o.exact = true; break;
 		case 'S': o.save = true; break;
+		case 0x4902: o.timeout = true; break;
 		case 'Z':
 			if (cmd && strcmp(cmd, "zero")) {
 				fprintf(stderr, "xdirectorctl: -Z with '%s'\n", cmd);
@@ -644,7 +695,9 @@ int main(int argc, char **argv)
 		json_dumpf(reply, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else if (!strcmp(cmd, "list")) {
-		if (o.save)
+		if (o.timeout)
+			print_timeouts(stdout, reply);
+		else if (o.save)
 			print_save(stdout, reply);
 		else if (o.stats)
 			print_stats(reply, o.exact);

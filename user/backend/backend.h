@@ -58,6 +58,8 @@ struct backend_snapshot {
 	uint64_t flow_hits, flow_misses, flow_flushes;
 	struct backend_iface *ifaces;
 	size_t nifaces;
+	/* The idle timeouts in force (enum lb_timeout), in seconds. */
+	uint32_t timeout_s[LB_TIMEOUTS];
 };
 
 struct backend_conn {

@@ -72,6 +72,9 @@ struct conn_batch {
 struct timeouts {
 	uint64_t ns[XD_STATE_MAX];
 };
+struct xdp_backend;
+struct backend_snapshot;
+static void snapshot_timeouts(struct xdp_backend *x, struct backend_snapshot *s);
 
 struct xdp_backend {
 	struct backend base;
@@ -1161,6 +1164,34 @@ static int (*const write_phases[])(struct xdp_backend *, struct apply_plan *) = 
 	prune_addrs,
 };
 
+/* The states ipvsadm --set's three timeouts govern (enum lb_timeout). */
+static const uint32_t timeout_state[LB_TIMEOUTS] = {
+	[LB_TIMEOUT_TCP] = XD_TCP_ESTABLISHED,
+	[LB_TIMEOUT_TCPFIN] = XD_TCP_FIN_WAIT,
+	[LB_TIMEOUT_UDP] = XD_UDP,
+};
+
+/* The table's timeouts into params, which the datapath reads for every
+ * packet: live connections take the new value at their next packet. */
+static int write_timeouts(struct xdp_backend *x, const struct lb_table *t)
+{
+	struct xd_params p = {};
+	uint32_t zero = 0;
+	int rc = bpf_map__lookup_elem(x->skel->maps.params, &zero,
+				      sizeof(zero), &p, sizeof(p), 0);
+
+	if (rc)
+		return rc;
+	for (int i = 0; i < LB_TIMEOUTS; i++) {
+		uint32_t st = timeout_state[i];
+
+		p.timeout_ns[st] = (t->timeout_s[i] ? t->timeout_s[i] :
+				    xd_default_timeout_s(st)) * NSEC_PER_SEC;
+	}
+	return bpf_map__update_elem(x->skel->maps.params, &zero, sizeof(zero),
+				    &p, sizeof(p), BPF_ANY);
+}
+
 static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		     size_t errlen)
 {
@@ -1178,6 +1209,12 @@ static int xdp_apply(struct backend *b, const struct lb_table *t, char *err,
 		if (rc)
 			snprintf(err, errlen, "datapath map update failed "
 				 "midway: %s", strerror(-rc));
+	}
+	if (!rc) {
+		rc = write_timeouts(x, t);
+		if (rc)
+			snprintf(err, errlen, "datapath timeouts: %s",
+				 strerror(-rc));
 	}
 	flow_cache_flush(x);
 	plan_free(&p);
@@ -1229,6 +1266,7 @@ static int xdp_snapshot(struct backend *b, struct backend_snapshot *s)
 		}
 	}
 	flow_cache_snapshot(x, s);
+	snapshot_timeouts(x, s);
 	for (uint32_t id = 0; id < XD_MAX_SERVICES; id++) {
 		struct svc_slot *slot = &x->svcs[id];
 		struct backend_svc_stat *st;
@@ -1307,6 +1345,15 @@ static void read_timeouts(struct xdp_backend *x, struct timeouts *to)
 	for (uint32_t s = 0; s < XD_STATE_MAX; s++)
 		to->ns[s] = p.timeout_ns[s] ? p.timeout_ns[s] :
 			    xd_default_timeout_s(s) * NSEC_PER_SEC;
+}
+
+static void snapshot_timeouts(struct xdp_backend *x, struct backend_snapshot *s)
+{
+	struct timeouts to;
+
+	read_timeouts(x, &to);
+	for (int i = 0; i < LB_TIMEOUTS; i++)
+		s->timeout_s[i] = to.ns[timeout_state[i]] / NSEC_PER_SEC;
 }
 
 static uint64_t timeout_ns(const struct timeouts *to, uint32_t state)

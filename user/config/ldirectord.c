@@ -52,6 +52,7 @@ enum kind {
 	K_SCHEDULER,	/* char[LD_SCHED_MAX] */
 	K_PROTOCOL,	/* uint8_t, tcp|udp|fwm */
 	K_NETMASK,	/* uint32_t, dotted quad */
+	K_TIMEOUTS,	/* unsigned[3]: tcp tcpfin udp, as ipvsadm --set */
 	K_FALLBACK,	/* has_fallback + struct ld_real_entry */
 	K_EXECUTE,	/* appended to cfg->execute */
 	K_REAL,		/* appended to the virtual's reals */
@@ -112,6 +113,8 @@ static const struct key keys[] = {
 	{ "metrics",		K_STRING,	G(metrics), NO, NULL, NULL },
 	/* xdirector's own: keep check connections open between checks */
 	{ "checkreuse",		K_BOOL,		G(checkreuse), NO, "no", NULL },
+	/* xdirector's own: connection timeouts, as ipvsadm --set */
+	{ "timeout",		K_TIMEOUTS,	G(timeout), NO, NULL, NULL },
 	{ "emailalertfrom",	K_STRING,	G(emailalertfrom), NO, NULL, IGNORED },
 	{ "smtp",		K_STRING,	G(smtp), NO, NULL, IGNORED },
 	{ "execute",		K_EXECUTE,	NO, NO, NULL,
@@ -383,6 +386,38 @@ static bool read_decimal(const char *s, double *out)
 	errno = 0;
 	*out = strtod(s, &end);
 	return !errno && !*end;
+}
+
+static bool read_ulong(const char *s, unsigned long max, unsigned long *out);
+
+/*
+ * timeout = TCP TCPFIN UDP: idle timeouts in seconds of established TCP
+ * connections, of TCP connections after a FIN, and of UDP flows, in the
+ * order of ipvsadm --set; 0 keeps IPVS's default (900 120 300), as there.
+ */
+static int read_timeouts(struct parser *p, const char *v, unsigned *out)
+{
+	static const char *const names[] = { "tcp", "tcpfin", "udp" };
+	char buf[128], *save = NULL, *tok;
+	unsigned long n;
+	int i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save), i++) {
+		if (i == 3)
+			return fail(p, "timeout: more than three values (tcp "
+				    "tcpfin udp, as ipvsadm --set)");
+		if (!read_ulong(tok, LD_TIMEOUT_MAX, &n))
+			return fail(p, "timeout: %s '%s' is not a number of "
+				    "seconds from 0 to %d", names[i], tok,
+				    LD_TIMEOUT_MAX);
+		out[i] = (unsigned)n;
+	}
+	if (i != 3)
+		return fail(p, "timeout: expected three values, tcp tcpfin "
+			    "udp (as ipvsadm --set; 0 keeps the default)");
+	return 0;
 }
 
 static bool read_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -876,6 +911,8 @@ static int set_value(struct parser *p, const struct key *k, void *base,
 		return read_protocol(p, v, f);
 	case K_NETMASK:
 		return read_netmask(p, v, f);
+	case K_TIMEOUTS:
+		return read_timeouts(p, v, f);
 	case K_EXECUTE:
 		if (!*v)
 			return fail(p, "execute: missing value");
@@ -1191,6 +1228,67 @@ static bool same_addr(bool v6a, uint32_t a, const struct in6_addr *a6,
 	return v6a ? !memcmp(a6, b6, sizeof(*a6)) : a == b;
 }
 
+/* Order of reals by address and port, ties by position (qsort_r). */
+static int real_order(const void *a, const void *b, void *arg)
+{
+	const struct ld_real_entry *reals = arg;
+	const struct ld_real_entry *x = &reals[*(const size_t *)a];
+	const struct ld_real_entry *y = &reals[*(const size_t *)b];
+	int c;
+
+	if (x->is_ipv6 != y->is_ipv6)
+		return x->is_ipv6 - y->is_ipv6;
+	c = x->is_ipv6 ? memcmp(&x->addr6, &y->addr6, sizeof(x->addr6)) :
+			 memcmp(&x->addr, &y->addr, sizeof(x->addr));
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/*
+ * A real listed twice (ranges make that easy) is refused at its second
+ * line. Sorted, so a range of 64k addresses costs n log n and not n^2;
+ * the message names the same pair a scan in file order would find first.
+ */
+static int check_duplicate_reals(struct parser *p, const struct ld_virtual *v)
+{
+	size_t *idx, first = SIZE_MAX, earlier = 0;
+
+	if (v->nreals < 2)
+		return 0;
+	idx = malloc(v->nreals * sizeof(*idx));
+	if (!idx)
+		return oom(p);
+	for (size_t i = 0; i < v->nreals; i++)
+		idx[i] = i;
+	qsort_r(idx, v->nreals, sizeof(*idx), real_order, v->reals);
+	for (size_t i = 1, g = 0; i < v->nreals; i++) {
+		const struct ld_real_entry *a = &v->reals[idx[g]];
+		const struct ld_real_entry *b = &v->reals[idx[i]];
+
+		if (a->port != b->port ||
+		    !same_addr(a->is_ipv6, a->addr, &a->addr6,
+			       b->is_ipv6, b->addr, &b->addr6)) {
+			g = i;	/* a new group; its first is the earliest */
+			continue;
+		}
+		/* in a group, the second in file order is the duplicate */
+		if (i == g + 1 && idx[i] < first) {
+			first = idx[i];
+			earlier = idx[g];
+		}
+	}
+	free(idx);
+	if (first == SIZE_MAX)
+		return 0;
+	p->cx.line = v->reals[first].line;
+	return fail(p, "real %s:%u: duplicate real server (already at line %d)",
+		    v->reals[first].host, v->reals[first].port,
+		    v->reals[earlier].line);
+}
+
 static void virtual_name(const struct ld_virtual *v, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -1211,7 +1309,7 @@ static int resolve_virtual(struct parser *p, size_t vi)
 {
 	struct ld_virtual *v = &p->cfg.virtuals[vi];
 	const int *set = p->vset[vi];
-	size_t i, j, ict, int_, ico;
+	size_t i, ict, int_, ico;
 	char name[80];
 	int rc, line;
 
@@ -1243,19 +1341,10 @@ static int resolve_virtual(struct parser *p, size_t vi)
 			return fail(p, "real %s: address family differs from the "
 				    "virtual's (line %d)", r->host, v->line);
 		}
-		for (j = 0; j < i; j++) {
-			const struct ld_real_entry *o = &v->reals[j];
-
-			if (o->port == r->port &&
-			    same_addr(o->is_ipv6, o->addr, &o->addr6,
-				      r->is_ipv6, r->addr, &r->addr6)) {
-				p->cx.line = r->line;
-				return fail(p, "real %s:%u: duplicate real server "
-					    "(already at line %d)", r->host,
-					    r->port, o->line);
-			}
-		}
 	}
+	rc = check_duplicate_reals(p, v);
+	if (rc)
+		return rc;
 
 	if (!v->service) {
 		uint16_t port = v->is_fwmark ? v->checkport : v->port;

@@ -20,6 +20,10 @@
 #include <netinet/in.h>
 
 #define LD_SCHED_MAX	16
+#define LD_TIMEOUTS	3		/* tcp tcpfin udp */
+#define LD_TIMEOUT_MAX	2147483		/* seconds, as IPVS */
+#define LD_TIMEOUTS	3		/* tcp tcpfin udp */
+#define LD_TIMEOUT_MAX	2147483		/* seconds, as IPVS */
 
 enum ld_fwd {
 	LD_FWD_MASQ,
@@ -129,6 +133,9 @@ struct ld_config {
 	bool checkreuse;	/* xdirector: reuse check connections (HTTP
 				 * keep-alive...); ldirectord opens a fresh
 				 * one per check, and so do we by default */
+	/* xdirector: idle timeouts in seconds of established TCP, TCP after
+	 * a FIN, UDP (ipvsadm --set's order); 0: IPVS's default */
+	unsigned timeout[LD_TIMEOUTS];
 	char *fallbackcommand;
 	bool has_fallback;
 	struct ld_real_entry fallback;

@@ -124,7 +124,7 @@ static const char *health_word(const struct real_health *h)
 static json_t *cmd_list(struct daemon *d)
 {
 	struct backend_snapshot snap;
-	json_t *svcs = json_array();
+	json_t *svcs = json_array(), *timeouts;
 	int rc = d->backend->ops->snapshot(d->backend, &snap);
 
 	if (rc) {
@@ -173,8 +173,13 @@ static json_t *cmd_list(struct daemon *d)
 			"stats", counters_since_zero(d, key, &s->counters),
 			"reals", reals));
 	}
+	timeouts = json_pack("{s:i, s:i, s:i}",
+			     "tcp", (int)snap.timeout_s[LB_TIMEOUT_TCP],
+			     "tcpfin", (int)snap.timeout_s[LB_TIMEOUT_TCPFIN],
+			     "udp", (int)snap.timeout_s[LB_TIMEOUT_UDP]);
 	backend_snapshot_free(&snap);
-	return json_pack("{s:b, s:o}", "ok", 1, "services", svcs);
+	return json_pack("{s:b, s:o, s:o}", "ok", 1, "services", svcs,
+			 "timeouts", timeouts);
 }
 
 static json_t *cmd_status(struct daemon *d)

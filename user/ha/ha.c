@@ -63,9 +63,12 @@ struct ha {
 	void *role_arg;
 	ha_takeover_fn takeover_fn;
 	void *takeover_arg;
+	ha_table_fn table_fn;
+	void *table_arg;
 };
 
 static void apply(struct ha *ha, unsigned act);
+static void refresh_table(struct ha *ha);
 
 /* --- configuration ----------------------------------------------------- */
 
@@ -234,10 +237,13 @@ static void send_one(struct ha *ha, struct ha_link_io *l, uint8_t type)
 		.seq = ++ha->seq,
 		.role = ha->m.self.role,
 		.flags = (ha->m.self.hold ? HBMSG_F_HOLD : 0) |
-			 (ha->m.self.pings_known ? HBMSG_F_PINGS_KNOWN : 0),
+			 (ha->m.self.pings_known ? HBMSG_F_PINGS_KNOWN : 0) |
+			 (ha->m.self.handover ? HBMSG_F_HANDOVER : 0),
 		.pings_up = ha->m.self.pings_up,
 		.epoch = ha->m.self.epoch,
 		.keepalive_ms = ha->cfg.keepalive_ms,
+		.table_gen = ha->m.self.table_gen,
+		.table_entries = ha->m.self.table_entries,
 	};
 	uint8_t buf[HBMSG_MAX_LEN];
 	struct sockaddr_in to;
@@ -320,6 +326,10 @@ static void handle_packet(struct ha *ha, struct ha_link_io *l,
 	info.pings_known = msg.flags & HBMSG_F_PINGS_KNOWN;
 	info.pings_up = msg.pings_up;
 	info.epoch = msg.epoch;
+	info.handover = msg.flags & HBMSG_F_HANDOVER;
+	info.table_gen = msg.table_gen;
+	info.table_entries = msg.table_entries;
+	refresh_table(ha);
 	apply(ha, membership_rx(&ha->m, ha_now_ms(), l->index, &info,
 				msg.type == HBMSG_TAKEOVER));
 }
@@ -435,6 +445,20 @@ static void apply(struct ha *ha, unsigned act)
 		send_all(ha, HBMSG_HEARTBEAT);
 }
 
+/* The tables sync has now, for the failback handshake. */
+static void refresh_table(struct ha *ha)
+{
+	uint64_t serving = 0, holding = 0;
+	uint32_t entries = 0;
+
+	if (!ha->started)
+		return;
+	if (ha->table_fn)
+		ha->table_fn(ha->table_arg, &serving, &holding, &entries);
+	apply(ha, membership_set_table(&ha->m, ha_now_ms(), serving, holding,
+				       entries));
+}
+
 static void hb_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	send_all(w->data, HBMSG_HEARTBEAT);
@@ -444,6 +468,7 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ha *ha = w->data;
 
+	refresh_table(ha);
 	apply(ha, membership_tick(&ha->m, ha_now_ms()));
 }
 
@@ -570,7 +595,10 @@ void ha_close(struct ha *ha)
 int ha_standby(struct ha *ha, char *err, size_t errlen)
 {
 	unsigned act;
-	int rc = membership_standby(&ha->m, ha_now_ms(), &act);
+	int rc;
+
+	refresh_table(ha);
+	rc = membership_standby(&ha->m, ha_now_ms(), &act);
 
 	if (rc == -EALREADY)
 		snprintf(err, errlen, "not active: nothing to give up");
@@ -615,6 +643,39 @@ void ha_on_takeover_from_dead(struct ha *ha, ha_takeover_fn fn, void *arg)
 	ha->takeover_arg = arg;
 }
 
+void ha_on_table(struct ha *ha, ha_table_fn fn, void *arg)
+{
+	ha->table_fn = fn;
+	ha->table_arg = arg;
+}
+
+/* The failback handshake: "giving" on the active node waiting for the
+ * peer's table, "taking" on the standby the peer waits for. */
+static json_t *handover_json(const struct membership *m, uint64_t now)
+{
+	const struct ha_handover *h = &m->ho;
+	bool active = m->self.role == HA_ROLE_ACTIVE;
+
+	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:i,"
+			 " s:{s:I, s:I, s:i, s:I, s:i}}",
+		"state", !h->pending ? "none" : h->expired ? "postponed" :
+			 "waiting",
+		"direction", !h->pending ? "" : active ? "giving" : "taking",
+		"reason", h->pending && h->why ? h->why : "",
+		"waiting_ms", (json_int_t)(h->pending ? now - h->started_ms : 0),
+		"wait_ms", (int)(m->cfg.table_wait_ms ? m->cfg.table_wait_ms :
+				 HA_TABLE_WAIT_MS),
+		"waits_expired", (int)h->waits_expired,
+		"completed", (int)h->done,
+		"table", "serving_generation", (json_int_t)m->serve_gen,
+		"holding_generation", (json_int_t)m->self.table_gen,
+		"holding_entries", (int)m->self.table_entries,
+		"peer_holding_generation", (json_int_t)(m->peer_state ==
+			HA_PEER_UP ? m->peer.table_gen : 0),
+		"peer_holding_entries", (int)(m->peer_state == HA_PEER_UP ?
+			m->peer.table_entries : 0));
+}
+
 json_t *ha_status_json(struct ha *ha)
 {
 	uint64_t now = ha_now_ms();
@@ -647,7 +708,7 @@ json_t *ha_status_json(struct ha *ha)
 			ha->q.group_up && ha->q.group_up[g]));
 	return json_pack("{s:b, s:s, s:s, s:s, s:I, s:b, s:i, s:s, s:s, s:I,"
 			 " s:b, s:b, s:s, s:{s:i, s:i, s:i, s:i}, s:o, s:o,"
-			 " s:I, s:I, s:b, s:i, s:o, s:o, s:I, s:I}",
+			 " s:I, s:I, s:b, s:i, s:o, s:o, s:I, s:I, s:o}",
 		"enabled", 1, "node", ha->node, "peer", ha->peer,
 		"role", ha_role_name(m->self.role),
 		"role_since_ms_ago", (json_int_t)(now - m->role_since_ms),
@@ -671,5 +732,6 @@ json_t *ha_status_json(struct ha *ha)
 		"quorum", membership_quorum(m), "pings_up", (int)m->self.pings_up,
 		"pings", pings, "resources", ha_res_json(&ha->res),
 		"takeovers", (json_int_t)m->takeovers,
-		"releases", (json_int_t)m->releases);
+		"releases", (json_int_t)m->releases,
+		"handover", handover_json(m, now));
 }

@@ -10,6 +10,7 @@
 #define XD_HA_HA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <ev.h>
 #include <jansson.h>
 
@@ -60,5 +61,17 @@ void ha_on_role_change(struct ha *ha, ha_role_fn fn, void *arg);
  * peer's last heartbeat, about how long its connections have waited. */
 typedef void (*ha_takeover_fn)(void *arg, double silent_s);
 void ha_on_takeover_from_dead(struct ha *ha, ha_takeover_fn fn, void *arg);
+
+/*
+ * The failback handshake's input (docs/sync.md, membership.h): what
+ * connection tables this node has. *serving: the sync generation of the
+ * table it serves as sync master (0: none); *holding and *entries: the
+ * peer's table it holds complete as sync backup (0: none). Polled before
+ * each heartbeat decision; the sync module passes sync_ha_table_cb.
+ * Without it, nothing is waited for (as without sync).
+ */
+typedef void (*ha_table_fn)(void *arg, uint64_t *serving, uint64_t *holding,
+			    uint32_t *entries);
+void ha_on_table(struct ha *ha, ha_table_fn fn, void *arg);
 
 #endif

@@ -19,10 +19,6 @@ const char *hbmsg_err_name(enum hbmsg_err e)
 	return e < HBMSG_ERR_MAX ? err_names[e] : "?";
 }
 
-
-
-
-
 int hbmsg_encode(const struct hbmsg *m, const struct auth_key *key,
 		 uint8_t *buf, size_t len)
 {
@@ -48,6 +44,8 @@ int hbmsg_encode(const struct hbmsg *m, const struct auth_key *key,
 	buf[58] = m->pings_up;
 	put32(buf + 60, m->epoch);
 	put32(buf + 64, m->keepalive_ms);
+	put64(buf + 68, m->table_gen);
+	put32(buf + 76, m->table_entries);
 	maclen = len - HBMSG_HDR_LEN;
 	rc = auth_sign(key, buf, HBMSG_HDR_LEN, buf + HBMSG_HDR_LEN, &maclen);
 	if (rc)
@@ -59,22 +57,23 @@ enum hbmsg_err hbmsg_decode(const uint8_t *buf, size_t len,
 			    const struct authkeys *ak, struct hbmsg *m)
 {
 	const struct auth_key *key;
-	size_t nlen;
+	size_t nlen, hlen;
 
-	if (len < HBMSG_HDR_LEN)
+	if (len < HBMSG_V1_HDR_LEN)
 		return len < 4 || get32(buf) == HBMSG_MAGIC ?
 			HBMSG_ERR_SHORT : HBMSG_ERR_FORMAT;
-	if (get32(buf) != HBMSG_MAGIC || buf[4] != HBMSG_VERSION ||
+	if (get32(buf) != HBMSG_MAGIC ||
+	    (buf[4] != HBMSG_VERSION && buf[4] != 1) ||
 	    (buf[5] != HBMSG_HEARTBEAT && buf[5] != HBMSG_TAKEOVER))
 		return HBMSG_ERR_FORMAT;
+	hlen = buf[4] == 1 ? HBMSG_V1_HDR_LEN : HBMSG_HDR_LEN;
 	key = authkeys_find(ak, buf[7]);
 	if (!key)
 		return HBMSG_ERR_KEY;
 	/* The exact length: a cut MAC is as bad as none. */
-	if (len != HBMSG_HDR_LEN + auth_mac_len(key->method))
+	if (len != hlen + auth_mac_len(key->method))
 		return HBMSG_ERR_SHORT;
-	if (!auth_verify(key, buf, HBMSG_HDR_LEN, buf + HBMSG_HDR_LEN,
-			 len - HBMSG_HDR_LEN))
+	if (!auth_verify(key, buf, hlen, buf + hlen, len - hlen))
 		return HBMSG_ERR_AUTH;
 	/* Only now, with the sender proven, look at what it says. */
 	nlen = strnlen((const char *)buf + 24, HBMSG_NODE_LEN);
@@ -96,5 +95,9 @@ enum hbmsg_err hbmsg_decode(const uint8_t *buf, size_t len,
 	m->pings_up = buf[58];
 	m->epoch = get32(buf + 60);
 	m->keepalive_ms = get32(buf + 64);
+	if (hlen == HBMSG_HDR_LEN) {
+		m->table_gen = get64(buf + 68);
+		m->table_entries = get32(buf + 76);
+	}
 	return HBMSG_OK;
 }

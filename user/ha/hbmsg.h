@@ -8,7 +8,14 @@
  *	0  magic "XDHB"     4  version      5  type        6  link
  *	7  key index        8  generation  16  sequence   24  node[32]
  *	56 role            57  flags       58  pings_up   59  reserved
- *	60 epoch           64  keepalive_ms               68  MAC
+ *	60 epoch           64  keepalive_ms
+ *	68 table_gen       76  table_entries              80  MAC
+ *
+ * Version 2 added table_gen and table_entries: the connection table the
+ * sender holds from its peer, for the failback handshake (docs/sync.md).
+ * Version 1 packets (68-byte header, MAC right after keepalive_ms) are
+ * still accepted, as holding no table, so that a director can be upgraded
+ * while its peer runs the older version; we send version 2 only.
  */
 #ifndef XD_HA_HBMSG_H
 #define XD_HA_HBMSG_H
@@ -20,8 +27,9 @@
 #include "ha/auth.h"
 
 #define HBMSG_MAGIC		0x58444842u	/* "XDHB" */
-#define HBMSG_VERSION		1
-#define HBMSG_HDR_LEN		68
+#define HBMSG_VERSION		2
+#define HBMSG_HDR_LEN		80
+#define HBMSG_V1_HDR_LEN	68
 #define HBMSG_MAX_LEN		(HBMSG_HDR_LEN + AUTH_MAC_MAX)
 #define HBMSG_NODE_LEN		32
 
@@ -32,6 +40,8 @@ enum hbmsg_type {
 
 #define HBMSG_F_HOLD		0x01	/* operator standby: does not want them */
 #define HBMSG_F_PINGS_KNOWN	0x02	/* pings_up is meaningful */
+#define HBMSG_F_HANDOVER	0x04	/* active: hands the resources over as
+					 * soon as the peer holds its table */
 
 struct hbmsg {
 	uint8_t type;
@@ -45,6 +55,10 @@ struct hbmsg {
 	uint8_t pings_up;
 	uint32_t epoch;
 	uint32_t keepalive_ms;
+	/* The sync generation of the peer's connection table that the
+	 * sender holds complete (0: none), and its entries. */
+	uint64_t table_gen;
+	uint32_t table_entries;
 };
 
 /* Why decode refused a packet; the caller counts each. */

@@ -84,6 +84,10 @@ static unsigned set_role(struct membership *m, uint64_t now,
 		return 0;
 	m->self.role = role;
 	m->role_since_ms = now;
+	/* A new role ends any handshake (and the request behind it). */
+	m->handover_req = NULL;
+	m->ho.pending = m->ho.expired = false;
+	m->self.handover = false;
 	if (role == HA_ROLE_ACTIVE) {
 		uint32_t e = m->self.epoch > m->peer.epoch ? m->self.epoch :
 							      m->peer.epoch;
@@ -163,6 +167,114 @@ static unsigned acquire_if_quorum(struct membership *m, uint64_t now,
 	return set_role(m, now, HA_ROLE_ACTIVE, why);
 }
 
+/* --- failback handshake (see membership.h) ----------------------------- */
+
+static uint32_t table_wait_ms(const struct membership *m)
+{
+	return m->cfg.table_wait_ms ? m->cfg.table_wait_ms : HA_TABLE_WAIT_MS;
+}
+
+/* Active: does the standby peer hold the table we serve? Without one
+ * (no sync, or not its master) there is nothing to wait for. */
+static bool peer_holds_our_table(const struct membership *m)
+{
+	return !m->serve_gen || m->peer.table_gen == m->serve_gen;
+}
+
+/* Active, peer up: why we would give the resources to it, or NULL. */
+static const char *handover_reason(const struct membership *m)
+{
+	if (m->peer.role != HA_ROLE_STANDBY)
+		return NULL;
+	if (m->handover_req)
+		return m->handover_req;
+	if (!m->peer.pings_known)
+		return NULL;
+	/* ipfail: hand over to a better connected peer. */
+	if (m->peer.pings_up > m->self.pings_up)
+		return "peer reaches more ping nodes";
+	if (m->cfg.auto_failback && peer_outranks(m))
+		return "auto_failback: peer ranks higher";
+	return NULL;
+}
+
+static void handover_call_off(struct membership *m, const char *why)
+{
+	if (m->ho.pending && m->self.role == HA_ROLE_ACTIVE)
+		xd_info("ha: handover to %s called off: %s", m->cfg.peer, why);
+	m->ho.pending = m->ho.expired = false;
+	m->self.handover = false;
+}
+
+/* One more wait ended without the table: log, count, wait again. */
+static bool handover_wait_expired(struct membership *m, uint64_t now)
+{
+	if (now - m->ho.since_ms < table_wait_ms(m))
+		return false;
+	m->ho.waits_expired++;
+	m->ho.expired = true;
+	m->ho.since_ms = now;
+	return true;
+}
+
+static unsigned hand_over(struct membership *m, uint64_t now, const char *why)
+{
+	if (peer_holds_our_table(m)) {
+		if (m->ho.pending) {
+			m->ho.done++;
+			xd_info("ha: %s holds our connection table (%u "
+				"entries) after %llu ms: handing over",
+				m->cfg.peer, m->peer.table_entries,
+				(unsigned long long)(now - m->ho.started_ms));
+		}
+		return set_role(m, now, HA_ROLE_STANDBY, why);
+	}
+	m->ho.why = why;
+	if (!m->ho.pending) {
+		m->ho.pending = true;
+		m->ho.expired = false;
+		m->ho.started_ms = m->ho.since_ms = now;
+		m->self.handover = true;
+		xd_info("ha: %s: keeping the resources until %s holds our "
+			"connection table (at most %u ms, then again)", why,
+			m->cfg.peer, table_wait_ms(m));
+		return HA_ACT_SEND;	/* the peer learns it is awaited */
+	}
+	if (handover_wait_expired(m, now))
+		xd_warn("ha: %s: %s has not got our connection table within "
+			"%u ms: keeping the resources; waiting again while the "
+			"transfer is retried", why, m->cfg.peer,
+			table_wait_ms(m));
+	return 0;
+}
+
+/* Standby: is the active peer waiting for us to hold its table? */
+static void track_peer_handover(struct membership *m, uint64_t now)
+{
+	bool awaited = m->peer_state == HA_PEER_UP &&
+		       m->peer.role == HA_ROLE_ACTIVE && m->peer.handover;
+
+	if (!awaited) {
+		m->ho.pending = m->ho.expired = false;
+		return;
+	}
+	if (!m->ho.pending) {
+		m->ho.pending = true;
+		m->ho.expired = false;
+		m->ho.started_ms = m->ho.since_ms = now;
+		m->ho.why = "peer hands over once we hold its table";
+		xd_info("ha: %s hands the resources over once we hold its "
+			"connection table: staying standby until then",
+			m->cfg.peer);
+		return;
+	}
+	if (handover_wait_expired(m, now))
+		xd_warn("ha: no complete connection table from %s within %u "
+			"ms: staying standby, %s keeps the resources; the "
+			"transfer is retried", m->cfg.peer, table_wait_ms(m),
+			m->cfg.peer);
+}
+
 static unsigned decide(struct membership *m, uint64_t now)
 {
 	bool peer_up = m->peer_state == HA_PEER_UP;
@@ -186,6 +298,7 @@ static unsigned decide(struct membership *m, uint64_t now)
 					"peer is up, not active, ranks lower");
 		return set_role(m, now, HA_ROLE_STANDBY, "peer ranks higher");
 	case HA_ROLE_STANDBY:
+		track_peer_handover(m, now);
 		if (peer_absent)
 			return acquire_if_quorum(m, now, m->peer_state ==
 						 HA_PEER_GONE ? "peer left" :
@@ -196,26 +309,32 @@ static unsigned decide(struct membership *m, uint64_t now)
 			return set_role(m, now, HA_ROLE_ACTIVE,
 					"peer on standby, ranks lower");
 		return 0;
-	case HA_ROLE_ACTIVE:
-		if (!peer_up)
+	case HA_ROLE_ACTIVE: {
+		const char *why;
+
+		if (!peer_up) {
+			/* Nobody to hand over to: the request lapses. */
+			m->handover_req = NULL;
+			handover_call_off(m, "peer not up");
 			return 0;
+		}
 		if (pr == HA_ROLE_ACTIVE) {
+			handover_call_off(m, "peer is active");
 			if (split_brain_loser(m))
 				return set_role(m, now, HA_ROLE_STANDBY,
 						"split brain resolved: peer "
 						"keeps the resources");
 			return 0;
 		}
-		if (pr != HA_ROLE_STANDBY || !m->peer.pings_known)
+		why = handover_reason(m);
+		if (!why) {
+			handover_call_off(m, pr == HA_ROLE_STANDBY ?
+					  "peer no longer ranks higher" :
+					  "peer is not on standby");
 			return 0;
-		/* ipfail: hand over to a better connected peer. */
-		if (m->peer.pings_up > m->self.pings_up)
-			return set_role(m, now, HA_ROLE_STANDBY,
-					"peer reaches more ping nodes");
-		if (m->cfg.auto_failback && peer_outranks(m))
-			return set_role(m, now, HA_ROLE_STANDBY,
-					"auto_failback: peer ranks higher");
-		return 0;
+		}
+		return hand_over(m, now, why);
+	}
 	case HA_ROLE_LEAVING:
 		break;
 	}
@@ -260,10 +379,10 @@ unsigned membership_rx(struct membership *m, uint64_t now, size_t link,
 
 	if (takeover_req) {
 		m->self.hold = true;
-		if (m->self.role == HA_ROLE_ACTIVE)
-			return set_role(m, now, HA_ROLE_STANDBY,
-					"peer asked to take over");
-		return HA_ACT_SEND;
+		/* Handed over by decide(), once the peer holds our table. */
+		if (m->self.role == HA_ROLE_ACTIVE && !m->handover_req)
+			m->handover_req = "peer asked to take over";
+		return decide(m, now) | HA_ACT_SEND;
 	}
 	act = decide(m, now);
 	/* A split brain just ended in our favour, or the peer came back:
@@ -298,8 +417,24 @@ int membership_standby(struct membership *m, uint64_t now, unsigned *act)
 	if (m->peer_state != HA_PEER_UP)
 		return -EAGAIN;
 	m->self.hold = true;
-	*act = set_role(m, now, HA_ROLE_STANDBY, "operator standby");
+	/* Handed over by decide(), once the peer holds our table. */
+	m->handover_req = "operator standby";
+	*act = decide(m, now) | HA_ACT_SEND;
 	return 0;
+}
+
+unsigned membership_set_table(struct membership *m, uint64_t now,
+			      uint64_t serve_gen, uint64_t hold_gen,
+			      uint32_t entries)
+{
+	if (m->serve_gen == serve_gen && m->self.table_gen == hold_gen &&
+	    m->self.table_entries == entries)
+		return 0;
+	m->serve_gen = serve_gen;
+	m->self.table_gen = hold_gen;
+	m->self.table_entries = entries;
+	/* Tell the peer at once: it may be waiting for exactly this. */
+	return decide(m, now) | HA_ACT_SEND;
 }
 
 int membership_takeover(struct membership *m, uint64_t now, unsigned *act)

@@ -110,6 +110,12 @@ struct sync *sync_new(struct ev_loop *loop, struct backend *b,
 		xd_err("sync: no active authentication key (authkeys)");
 		goto fail;
 	}
+	if (o->seal && (!s->sign_key->secret || !s->sign_key->secret[0])) {
+		xd_err("sync: encrypting sync needs a keyed authkeys method "
+		       "(md5, sha1, sha256), not crc");
+		goto fail;
+	}
+	s->seal = o->seal;
 	s->port = o->port ? o->port : SYNC_DEFAULT_PORT;
 	s->peer_port = o->peer_port ? o->peer_port : s->port;
 	s->mtu = o->mtu ? o->mtu : 1500;
@@ -124,6 +130,11 @@ struct sync *sync_new(struct ev_loop *loop, struct backend *b,
 	s->bulk_bytes_per_tick = o->bulk_bytes_per_tick ?
 				 o->bulk_bytes_per_tick : SYNC_DEFAULT_BULK_BYTES;
 	s->refresh_s = o->refresh_s ? o->refresh_s : SYNC_DEFAULT_REFRESH_S;
+	s->test_bulk_delay_s = o->test_bulk_delay_ms / 1000.0;
+	if (o->test_bulk_delay_ms)
+		xd_warn("sync: answering connection table requests %u ms late "
+			"(XD_TEST_BULK_DELAY_MS, for tests only)",
+			o->test_bulk_delay_ms);
 	/* Generations must grow across restarts: the boot's wall-clock
 	 * time in microseconds does, as long as the clock is sane. */
 	s->gen = sync_real_ns() / 1000;
@@ -220,6 +231,7 @@ void sync_status_json(struct sync *s, json_t *out)
 #define SET(k, v) json_object_set_new(out, k, v)
 #define SETI(k, v) SET(k, json_integer((json_int_t)(v)))
 	SET("role", json_string(sync_role_name(s->role)));
+	SET("encrypted", json_boolean(s->seal));
 	SETI("port", s->port);
 	SETI("generation", s->gen);
 	SET("lag_ms", json_real(t->lag_ms));

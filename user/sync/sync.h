@@ -43,6 +43,11 @@ struct sync_opts {
 	uint32_t bulk_bytes_per_tick;	/* bulk pacing per 10 ms; 0: default */
 	uint32_t refresh_s;		/* master: full resync period; 0:
 					 * default, UINT32_MAX: never */
+	bool seal;			/* encrypt payloads (not with crc),
+					 * refuse peers' clear ones */
+	uint32_t test_bulk_delay_ms;	/* tests only: answer each bulk
+					 * request this late (xdirectord:
+					 * XD_TEST_BULK_DELAY_MS) */
 };
 
 struct sync;
@@ -65,6 +70,15 @@ void sync_free(struct sync *s);
  * operator pinned a role (--sync-role, `xdirectorctl sync-role`).
  */
 void sync_ha_role_cb(void *arg, int role);
+/*
+ * HA's failback handshake (user/ha/ha.h's ha_table_fn): arg is the
+ * struct sync. *serving: our generation while sync master, else 0;
+ * *holding and *entries: as sync backup, the generation of the master
+ * whose whole table we received (bulk complete, no message lost since),
+ * else 0.
+ */
+void sync_ha_table_cb(void *arg, uint64_t *serving, uint64_t *holding,
+		      uint32_t *entries);
 /* The operator's choice: master, backup, none (pinned) or auto (back to
  * membership's last word). 0 or -EINVAL. */
 int sync_set_role_manual(struct sync *s, const char *name);
@@ -76,6 +90,7 @@ struct sync_cli {
 	const char *peer;	/* --sync-peer ADDR */
 	unsigned port;		/* --sync-port N, 0: SYNC_DEFAULT_PORT */
 	unsigned refresh_s;	/* --sync-refresh S, 0: default */
+	bool seal;		/* --sync-encrypt */
 };
 
 /*

@@ -211,6 +211,7 @@ void sync_backup_bulk_end(struct sync *s, const struct sync_msg *m)
 	xd_info("sync: connection table received: %llu entries in %.3f s",
 		(unsigned long long)s->bb_entries, s->st.last_bulk_s);
 	s->bb = BB_DONE;
+	s->bb_table_gen = m->h.gen;
 	if (s->bb_dirty) {
 		sync_backup_want_bulk(s, "messages lost during the transfer");
 	} else if (s->st.rej_unknown > s->bb_unknown0 &&

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
@@ -26,6 +27,21 @@ void sync_ha_role_cb(void *arg, int role)
 		return;
 	}
 	sync_set_role(s, role);
+}
+
+void sync_ha_table_cb(void *arg, uint64_t *serving, uint64_t *holding,
+		      uint32_t *entries)
+{
+	struct sync *s = arg;
+
+	*serving = s->role == SYNC_MASTER ? s->gen : 0;
+	*holding = 0;
+	*entries = 0;
+	if (s->role == SYNC_BACKUP && s->bb == BB_DONE) {
+		*holding = s->bb_table_gen;
+		*entries = s->st.last_bulk_entries > UINT32_MAX ? UINT32_MAX :
+			   (uint32_t)s->st.last_bulk_entries;
+	}
 }
 
 int sync_set_role_manual(struct sync *s, const char *name)
@@ -55,12 +71,14 @@ int sync_daemon_open(struct sync **out, struct ev_loop *loop,
 {
 	struct sync_opts o = { .node = node, .dev = cli->dev,
 			       .port = (uint16_t)cli->port,
-			       .refresh_s = cli->refresh_s };
+			       .refresh_s = cli->refresh_s,
+			       .seal = cli->seal };
 	struct ha_config hacf = { 0 };
 	struct authkeys ak = { 0 };
 	char path[512];
 	enum sync_role role = SYNC_NONE;
 	bool have_hacf = false;
+	const char *delay;
 	struct stat st;
 	int rc = 0;
 
@@ -79,6 +97,18 @@ int sync_daemon_open(struct sync **out, struct ev_loop *loop,
 		snprintf(err, errlen, "--sync-port %u: expected 1 to 65535",
 			 cli->port);
 		return -EINVAL;
+	}
+	delay = getenv("XD_TEST_BULK_DELAY_MS");
+	if (delay && *delay) {
+		char *end;
+		unsigned long ms = strtoul(delay, &end, 10);
+
+		if (*end || ms > 600000) {
+			snprintf(err, errlen, "XD_TEST_BULK_DELAY_MS=%s: "
+				 "expected 0 to 600000 (ms)", delay);
+			return -EINVAL;
+		}
+		o.test_bulk_delay_ms = (uint32_t)ms;
 	}
 	snprintf(path, sizeof(path), "%s/authkeys", cfg_dir);
 	if (stat(cfg_dir, &st) || !S_ISDIR(st.st_mode) || !file_exists(path)) {

@@ -97,6 +97,7 @@ struct sync {
 	size_t nodelen;
 	struct authkeys keys;	/* our copy */
 	const struct auth_key *sign_key;
+	bool seal;		/* encrypt payloads, refuse clear ones */
 	uint16_t port, peer_port;
 	uint32_t mtu;
 	size_t payload_max;	/* per datagram, after header, node and MAC */
@@ -139,6 +140,8 @@ struct sync {
 	ev_timer refresh;
 	struct sync_bulk_job job;
 	ev_timer bulk_tick;
+	ev_timer bulk_delay;	/* tests: XD_TEST_BULK_DELAY_MS */
+	double test_bulk_delay_s;
 	ev_async bulk_ready;
 
 	/* backup: the table transfer we asked for */
@@ -148,6 +151,8 @@ struct sync {
 	uint32_t bb_chunks;
 	uint64_t bb_entries;
 	bool bb_dirty;		/* a gap during the transfer: ask again */
+	uint64_t bb_table_gen;	/* BB_DONE: generation of the master that
+				 * sent the table (failback handshake) */
 	uint64_t bb_unknown0;	/* rej_unknown when the transfer began */
 	unsigned bb_unknown_retries;
 	ev_timer bb_timer;
@@ -166,7 +171,7 @@ bool sync_is_local_addr(const struct sync *s, uint32_t addr);
 void sync_rx_cb(struct ev_loop *loop, ev_io *w, int revents);
 /* One datagram as received (tests call this directly). rx_ns: kernel
  * receive time (CLOCK_REALTIME), 0 if unknown. Returns entries handled. */
-size_t sync_rx_one(struct sync *s, const uint8_t *buf, size_t len,
+size_t sync_rx_one(struct sync *s, uint8_t *buf, size_t len,
 		   const struct sockaddr_in *from, uint64_t rx_realtime_ns);
 
 /* sync_master.c */

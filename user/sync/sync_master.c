@@ -155,6 +155,7 @@ static void job_reset(struct sync *s)
 	struct sync_bulk_job *j = &s->job;
 
 	ev_timer_stop(s->loop, &s->bulk_tick);
+	ev_timer_stop(s->loop, &s->bulk_delay);
 	free(j->snap.v);
 	memset(&j->snap, 0, sizeof(j->snap));
 	j->phase = BULK_IDLE;
@@ -177,10 +178,33 @@ static void job_abort(struct sync *s)
 	job_reset(s);
 }
 
-static void job_start(struct sync *s, uint32_t id, const struct sockaddr_in *to)
+static void snap_begin(struct sync *s)
 {
 	struct sync_bulk_job *j = &s->job;
 	int rc;
+
+	atomic_store(&j->cancel, false);
+	rc = pthread_create(&j->thread, NULL, snap_thread, s);
+	if (rc) {
+		xd_err("sync: bulk transfer: cannot start a thread: %s",
+		       strerror(rc));
+		job_reset(s);
+		return;
+	}
+	j->thread_running = true;
+}
+
+static void bulk_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sync *s = w->data;
+
+	if (s->job.phase == BULK_SNAPSHOT && !s->job.thread_running)
+		snap_begin(s);
+}
+
+static void job_start(struct sync *s, uint32_t id, const struct sockaddr_in *to)
+{
+	struct sync_bulk_job *j = &s->job;
 
 	j->id = id;
 	j->to_all = !to;
@@ -191,15 +215,13 @@ static void job_start(struct sync *s, uint32_t id, const struct sockaddr_in *to)
 	j->tokens = s->bulk_bytes_per_tick;
 	if (!j->chunk_est)
 		j->chunk_est = 64;
-	atomic_store(&j->cancel, false);
-	rc = pthread_create(&j->thread, NULL, snap_thread, s);
-	if (rc) {
-		xd_err("sync: bulk transfer: cannot start a thread: %s",
-		       strerror(rc));
-		job_reset(s);
+	if (id && s->test_bulk_delay_s > 0) {
+		/* Test-only: hold an answer back (docs/sync.md). */
+		ev_timer_set(&s->bulk_delay, s->test_bulk_delay_s, 0);
+		ev_timer_start(s->loop, &s->bulk_delay);
 		return;
 	}
-	j->thread_running = true;
+	snap_begin(s);
 }
 
 static void bulk_ready_cb(struct ev_loop *loop, ev_async *w, int revents)
@@ -423,6 +445,8 @@ void sync_master_init(struct sync *s)
 	s->refresh.data = s;
 	ev_timer_init(&s->bulk_tick, bulk_tick_cb, SYNC_TICK_S, SYNC_TICK_S);
 	s->bulk_tick.data = s;
+	ev_init(&s->bulk_delay, bulk_delay_cb);
+	s->bulk_delay.data = s;
 	ev_async_init(&s->bulk_ready, bulk_ready_cb);
 	s->bulk_ready.data = s;
 	ev_async_start(s->loop, &s->bulk_ready);

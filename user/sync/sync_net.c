@@ -242,6 +242,8 @@ int sync_send(struct sync *s, struct sync_hdr *h, const void *payload,
 	memcpy(h->node, s->node, s->nodelen + 1);
 	h->gen = s->gen;
 	h->seq = ++s->seq;
+	if (s->seal && plen)
+		h->flags |= SYNC_F_SEALED;
 	len = sync_msg_build(s->tx_buf, SYNC_DGRAM_MAX, h, payload, plen,
 			     s->sign_key);
 	if (len < 0) {

@@ -49,7 +49,7 @@ static bool role_accepts(enum sync_role role, int type)
 	return false;
 }
 
-size_t sync_rx_one(struct sync *s, const uint8_t *buf, size_t len,
+size_t sync_rx_one(struct sync *s, uint8_t *buf, size_t len,
 		   const struct sockaddr_in *from, uint64_t rx_realtime_ns)
 {
 	enum sync_drop why;
@@ -66,6 +66,12 @@ size_t sync_rx_one(struct sync *s, const uint8_t *buf, size_t len,
 	 * believed to be one: a forged one naming us is a MAC drop. */
 	if (!strcmp(m.h.node, s->node)) {
 		s->st.rx_own++;
+		return 0;
+	}
+	/* With sealing on, the table never travels in clear: a peer that
+	 * does not seal is refused (and counted), not believed. */
+	if (s->seal && m.plen && !m.sealed) {
+		s->st.rx_drop[SYNC_DROP_CLEAR]++;
 		return 0;
 	}
 	p = peer_get(s, m.h.node);

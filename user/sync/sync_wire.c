@@ -4,6 +4,9 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <zlib.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/core_names.h>
 
 #include "ha/auth.h"
 #include "sync/sync_wire.h"
@@ -28,6 +31,7 @@ const char *sync_drop_name(enum sync_drop d)
 		[SYNC_DROP_REPLAY] = "replay",
 		[SYNC_DROP_ROLE] = "role",
 		[SYNC_DROP_PAYLOAD] = "payload",
+		[SYNC_DROP_CLEAR] = "clear",
 	};
 
 	return (unsigned)d < SYNC_DROP_MAX ? names[d] : "?";
@@ -81,13 +85,19 @@ int sync_msg_build(uint8_t *buf, size_t cap, const struct sync_hdr *h,
 	memcpy(buf + SYNC_HDR_LEN, h->node, nodelen);
 	if (plen)
 		memcpy(buf + SYNC_HDR_LEN + nodelen, payload, plen);
+	if (h->flags & SYNC_F_SEALED) {
+		rc = sync_payload_crypt(key, h->node, h->gen, h->seq,
+					buf + SYNC_HDR_LEN + nodelen, plen);
+		if (rc)
+			return rc;
+	}
 	rc = auth_sign(key, buf, len, buf + len, &maclen);
 	if (rc)
 		return rc;
 	return (int)(len + maclen);
 }
 
-int sync_msg_parse(const uint8_t *buf, size_t len, const struct authkeys *ak,
+int sync_msg_parse(uint8_t *buf, size_t len, const struct authkeys *ak,
 		   struct sync_msg *m, enum sync_drop *why)
 {
 	const struct auth_key *key;
@@ -142,7 +152,74 @@ int sync_msg_parse(const uint8_t *buf, size_t len, const struct authkeys *ak,
 	}
 	m->payload = buf + SYNC_HDR_LEN + nodelen;
 	m->plen = plen;
+	if (m->h.flags & SYNC_F_SEALED) {
+		if (sync_payload_crypt(key, m->h.node, m->h.gen, m->h.seq,
+				       buf + SYNC_HDR_LEN + nodelen, plen)) {
+			*why = SYNC_DROP_KEY;	/* crc: nothing to derive from */
+			return -1;
+		}
+		m->h.flags &= ~SYNC_F_SEALED;
+		m->sealed = true;
+	}
 	return 0;
+}
+
+/* The payload key of one sender run: HKDF-SHA256(secret, salt, node|gen). */
+static int derive_key(const struct auth_key *key, const char *node,
+		      uint64_t gen, uint8_t out[32])
+{
+	static const char salt[] = "xdirector sync payload v1";
+	uint8_t info[SYNC_NODE_MAX + 8];
+	size_t nlen = strnlen(node, SYNC_NODE_MAX);
+	OSSL_PARAM params[5], *p = params;
+	EVP_KDF_CTX *kctx;
+	EVP_KDF *kdf;
+	int ok;
+
+	memcpy(info, node, nlen);
+	put64(info + nlen, gen);
+	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	kctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	EVP_KDF_free(kdf);
+	if (!kctx)
+		return -EIO;
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						"SHA256", 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+						 key->secret,
+						 strlen(key->secret));
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+						 (void *)salt, sizeof(salt) - 1);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
+						 nlen + 8);
+	*p = OSSL_PARAM_construct_end();
+	ok = EVP_KDF_derive(kctx, out, 32, params) == 1;
+	EVP_KDF_CTX_free(kctx);
+	return ok ? 0 : -EIO;
+}
+
+int sync_payload_crypt(const struct auth_key *key, const char *node,
+		       uint64_t gen, uint64_t seq, uint8_t *p, size_t len)
+{
+	uint8_t k[32], iv[16] = { 0 };
+	EVP_CIPHER_CTX *ctx;
+	int out = 0, ok, rc;
+
+	if (!key->secret || !key->secret[0])
+		return -EINVAL;
+	if (!len)
+		return 0;
+	rc = derive_key(key, node, gen, k);
+	if (rc)
+		return rc;
+	/* counter block: the sequence number, then the block index */
+	put64(iv, seq);
+	ctx = EVP_CIPHER_CTX_new();
+	ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, k, iv) &&
+	     EVP_EncryptUpdate(ctx, p, &out, p, (int)len) && out == (int)len;
+	EVP_CIPHER_CTX_free(ctx);
+	OPENSSL_cleanse(k, sizeof(k));
+	return ok ? 0 : -EIO;
 }
 
 void sync_entry_encode(uint8_t *p, const struct backend_sync_conn *c)

@@ -17,7 +17,8 @@
  *                    BULK_END: chunks sent
  *  32  count    u32  CONN, BULK: entries; BULK_END: entries sent
  *  36  plen     u16  payload bytes
- *  38  flags    u16  SYNC_F_ZLIB: payload is zlib-compressed
+ *  38  flags    u16  SYNC_F_ZLIB: payload is zlib-compressed;
+ *                     SYNC_F_SEALED: payload encrypted (after compression)
  *  40  node     nodelen bytes, the sender's node name (no NUL)
  *      payload  plen bytes: count entries of SYNC_ENTRY_LEN, or zlib of them
  *      mac      auth_mac_len(key's method) bytes over everything before it
@@ -48,6 +49,7 @@
 /* Entries one compressed BULK chunk may carry: bounds decompression. */
 #define SYNC_CHUNK_ENTRIES_MAX	2048
 #define SYNC_F_ZLIB		0x0001
+#define SYNC_F_SEALED		0x0002	/* payload encrypted: sync_payload_crypt */
 
 enum sync_msg_type {
 	SYNC_MSG_CONN = 1,	/* incremental: new connections, state changes */
@@ -71,7 +73,8 @@ struct sync_hdr {
 
 /* A decoded, not yet validated, message: views into the datagram. */
 struct sync_msg {
-	struct sync_hdr h;
+	struct sync_hdr h;	/* flags without SYNC_F_SEALED */
+	bool sealed;		/* the payload came encrypted */
 	const uint8_t *payload;
 	size_t plen;
 };
@@ -88,6 +91,7 @@ enum sync_drop {
 	SYNC_DROP_REPLAY,	/* duplicate, too old, older generation */
 	SYNC_DROP_ROLE,		/* not for a director in our role */
 	SYNC_DROP_PAYLOAD,	/* count/payload inconsistent, bad zlib */
+	SYNC_DROP_CLEAR,	/* payload in clear where sealing is required */
 	SYNC_DROP_MAX,
 };
 
@@ -95,8 +99,10 @@ const char *sync_drop_name(enum sync_drop d);
 const char *sync_msg_name(int type);
 
 /*
- * Build a datagram: header, node, payload, MAC with key. Returns its
- * length, or a negative errno (-EMSGSIZE if it does not fit in cap).
+ * Build a datagram: header, node, payload, MAC with key. With
+ * SYNC_F_SEALED in h->flags the payload is encrypted first (a key method
+ * with a secret is needed: not crc). Returns its length, or a negative
+ * errno (-EMSGSIZE if it does not fit in cap).
  */
 int sync_msg_build(uint8_t *buf, size_t cap, const struct sync_hdr *h,
 		   const void *payload, size_t plen,
@@ -104,11 +110,22 @@ int sync_msg_build(uint8_t *buf, size_t cap, const struct sync_hdr *h,
 
 /*
  * Check and decode a datagram, cheapest checks first; the MAC is checked
- * before anything in the payload is looked at. Returns 0, or -1 with
- * *why set.
+ * before anything in the payload is looked at. A sealed payload is
+ * decrypted in place. Returns 0, or -1 with *why set.
  */
-int sync_msg_parse(const uint8_t *buf, size_t len, const struct authkeys *ak,
+int sync_msg_parse(uint8_t *buf, size_t len, const struct authkeys *ak,
 		   struct sync_msg *m, enum sync_drop *why);
+
+/*
+ * Encrypt or decrypt (the same operation) len bytes at p in place:
+ * AES-256-CTR under a key derived with HKDF-SHA256 from key's secret for
+ * the sender's (node, generation), the counter starting at the message's
+ * sequence number. A sender never repeats (generation, sequence), so no
+ * key stream is used twice; the MAC over the ciphertext authenticates it.
+ * Returns 0, -EINVAL for a key without a secret (crc), or -EIO.
+ */
+int sync_payload_crypt(const struct auth_key *key, const char *node,
+		       uint64_t gen, uint64_t seq, uint8_t *p, size_t len);
 
 /* Bytes a datagram takes besides its payload. */
 size_t sync_overhead(size_t nodelen, const struct auth_key *key);
