@@ -295,9 +295,11 @@ del_vip() {
 
 # garp BOX IFNAME ADDR: send a gratuitous ARP (request and reply) so the
 # LAN's neighbour caches move ADDR to BOX's MAC. Plain python3, so no
-# extra package is needed.
+# extra package is needed. The timeout only bounds a hang: one that
+# kills python3 before it sends (5 s did not always cover its start in a
+# namespace on a loaded machine) leaves the caches where they were.
 garp() {
-	nsx "$1" timeout 5 python3 - "$2" "$3" <<'EOF'
+	nsx "$1" timeout 30 python3 - "$2" "$3" <<'EOF'
 import socket, struct, sys
 ifname, ip = sys.argv[1], socket.inet_aton(sys.argv[2])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
