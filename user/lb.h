@@ -27,7 +27,7 @@ struct lb_service {
 	uint32_t vip;		/* network order */
 	uint16_t port;		/* network order */
 	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
-	char sched[16];		/* rr wrr lc wlc sh mh */
+	char sched[16];		/* an IPVS scheduler name (lb_sched_from_name) */
 	bool hash_port;		/* sh/mh: include the source port */
 	bool local;		/* fallback to the director's own stack */
 	struct lb_real *reals;

@@ -196,11 +196,12 @@ static void test_sample(void **state)
 	assert_true(has_warning(&cfg, "sample.cf:25: forwarding method gate"));
 	assert_int_equal(count_warnings(&cfg, "forwarding method gate"), 1);
 	assert_true(has_warning(&cfg, "sample.cf:75: firewall-mark"));
-	assert_true(has_warning(&cfg, "sample.cf:81: scheduler lblc"));
+	/* every IPVS scheduler runs in the datapath: no warning */
+	assert_int_equal(count_warnings(&cfg, "scheduler"), 0);
 	assert_true(has_warning(&cfg, "sample.cf:84: service mysql"));
 	assert_true(has_warning(&cfg, "sample.cf:46: persistent"));
 	assert_true(has_warning(&cfg, "sample.cf:47: netmask"));
-	assert_int_equal(cfg.nwarnings, 6);
+	assert_int_equal(cfg.nwarnings, 5);
 	ld_config_free(&cfg);
 }
 
@@ -452,11 +453,10 @@ static void test_warnings_once(void **state)
 	assert_int_equal(count_warnings(&cfg, "execute"), 1);
 	assert_true(has_warning(&cfg, "t.cf:10: forwarding method ipip"));
 	assert_int_equal(count_warnings(&cfg, "ipip"), 1);
-	assert_true(has_warning(&cfg, "t.cf:13: scheduler nq"));
-	assert_int_equal(count_warnings(&cfg, "scheduler nq"), 1);
+	assert_int_equal(count_warnings(&cfg, "scheduler nq"), 0);
 	assert_true(has_warning(&cfg, "t.cf:17: service radius"));
 	assert_true(has_warning(&cfg, "t.cf:19: checktimeout set again (first at line 18)"));
-	assert_int_equal(cfg.nwarnings, 11);
+	assert_int_equal(cfg.nwarnings, 10);
 	assert_int_equal(cfg.nexecute, 2);
 	assert_string_equal(cfg.execute[1], "third.cf");
 	assert_true(cfg.supervised);

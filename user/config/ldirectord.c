@@ -173,9 +173,9 @@ static const struct {
 	bool supported;
 } schedulers[] = {
 	{ "rr", true }, { "wrr", true }, { "lc", true }, { "wlc", true },
-	{ "sh", true }, { "mh", true }, { "lblc", false }, { "lblcr", false },
-	{ "dh", false }, { "sed", false }, { "nq", false }, { "fo", false },
-	{ "ovf", false }, { "twos", false },
+	{ "sh", true }, { "mh", true }, { "lblc", true }, { "lblcr", true },
+	{ "dh", true }, { "sed", true }, { "nq", true }, { "fo", true },
+	{ "ovf", true }, { "twos", true },
 };
 
 static const struct {
