@@ -6,6 +6,7 @@
 #   make bench      deps + build + benchmarks
 #   make fuzz       libFuzzer targets, each for FUZZ_TIME seconds (default 60)
 #   make check SANITIZE=1   unit and BPF tests under ASan + UBSan only
+#   make deb        the Debian package, into build/deb (lintian-checked)
 # V=1 shows full commands. WERROR=1 (set in CI) turns warnings into errors.
 
 BUILD    ?= build
@@ -45,7 +46,7 @@ CFLAGS  += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
 endif
 LDLIBS  += -lbpf -lelf -lz -lev -ljansson -lcurl -lnl-route-3 -lnl-genl-3 \
-	   -lnl-3 -lcrypto -lmicrohttpd -lm
+	   -lnl-3 -lcrypto -lmicrohttpd -lsystemd -lm
 
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
 	      -Iheaders -Ibpf -I/usr/include/$(ARCH)-linux-gnu
@@ -83,8 +84,8 @@ TOOL_BINS       := $(filter-out %.bpf,$(TOOL_BINS))
 
 PROGS := $(BUILD)/xdirectord $(BUILD)/xdirectorctl
 
-.PHONY: all deps check demo bench install clean help tests test-bins fuzz fuzz-build \
-	san-build
+.PHONY: all deps check demo bench install install-files deb clean help tests \
+	test-bins fuzz fuzz-build san-build
 .SECONDARY:
 
 all: $(PROGS) tests
@@ -94,7 +95,7 @@ tests: test-bins $(TOOL_BINS)
 test-bins: $(UNIT_BINS) $(if $(BPFT_SRCS),$(BPFT_BIN))
 
 help:
-	@sed -n '1,8p' Makefile
+	@sed -n '1,9p' Makefile
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -165,12 +166,25 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh tools/bench/run.sh
 
-install: all
+install: all install-files
+
+# What a package holds; the Debian package (debian/rules) runs this after
+# building $(PROGS) alone.
+install-files:
 	install -D -m 755 $(BUILD)/xdirectord $(DESTDIR)/usr/sbin/xdirectord
 	install -D -m 755 $(BUILD)/xdirectorctl $(DESTDIR)/usr/sbin/xdirectorctl
 	install -D -m 644 docs/xdirectord.8 $(DESTDIR)/usr/share/man/man8/xdirectord.8
 	install -D -m 644 docs/xdirectorctl.8 $(DESTDIR)/usr/share/man/man8/xdirectorctl.8
 	install -D -m 644 docs/xdirector.5 $(DESTDIR)/usr/share/man/man5/xdirector.5
+	install -D -m 644 systemd/xdirectord.service \
+		$(DESTDIR)/lib/systemd/system/xdirectord.service
+	install -D -m 644 completion/xdirectorctl \
+		$(DESTDIR)/usr/share/bash-completion/completions/xdirectorctl
+
+# The Debian package, built from a copy of the tree (tracked and untracked
+# files, not build/) in $(BUILD)/deb, checked by lintian. About 2 minutes.
+deb:
+	$(Q)sh scripts/deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf build build-san

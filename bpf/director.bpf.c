@@ -77,7 +77,7 @@ static __always_inline int is_new_flow_syn(const struct pkt *p)
  * it in place would cost as much again. */
 static __always_inline int new_conn(struct pkt *p, const struct xd_svc *svc,
 				    const struct xd_conn_key *ck, __u32 real_id,
-				    const struct xd_real *real, __u8 state,
+				    const struct xd_real_slot *real, __u8 state,
 				    __u64 now, const struct xd_nexthop *nh)
 {
 	struct xd_conn c = {
@@ -136,7 +136,7 @@ static __always_inline int forward_established(void *ctx, const int tc,
 					       struct nat_result *res)
 {
 	__u32 id = c->real_id;
-	struct xd_real *real = bpf_map_lookup_elem(&reals, &id);
+	struct xd_real_slot *real = bpf_map_lookup_elem(&reals, &id);
 	int act;
 
 	/* The real left the service (its slot may serve another service
@@ -204,7 +204,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 	struct xd_nexthop nh = {};
 	struct xd_conn *c = NULL;
 	struct xd_real_nh *rn;
-	struct xd_real *real;
+	struct xd_real_slot *real;
 	struct xd_svc *svc;
 	__u64 now = coarse_now();
 	__u32 id, stamp;

@@ -60,7 +60,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XD_MAX_REALS);
 	__type(key, __u32);
-	__type(value, struct xd_real);
+	__type(value, struct xd_real_slot);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } reals SEC(".maps");
 

@@ -19,9 +19,9 @@
 
 #define XD_NO_REAL	((__u32)-1)
 
-static __always_inline int real_usable(__u32 id, struct xd_real **out)
+static __always_inline int real_usable(__u32 id, struct xd_real_slot **out)
 {
-	struct xd_real *r = bpf_map_lookup_elem(&reals, &id);
+	struct xd_real_slot *r = bpf_map_lookup_elem(&reals, &id);
 
 	if (!r || !(r->flags & XD_REAL_F_IN_USE) || r->weight == 0)
 		return 0;
@@ -99,7 +99,7 @@ struct least_ctx {
 static long least_visit(__u32 i, struct least_ctx *ctx)
 {
 	__u64 active, inactive, overhead, weight;
-	struct xd_real *r;
+	struct xd_real_slot *r;
 	__u32 id;
 
 	if (i >= ctx->n)
@@ -208,7 +208,7 @@ struct underload_ctx {
 static long underload_visit(__u32 i, struct underload_ctx *ctx)
 {
 	__u64 active, inactive;
-	struct xd_real *r;
+	struct xd_real_slot *r;
 	__u32 id;
 
 	if (i >= ctx->n)
@@ -242,7 +242,7 @@ __noinline int xd_any_underloaded(const struct xd_svc_reals *list, __u32 n)
 }
 
 static __always_inline int real_overloaded(const struct xd_svc *svc,
-					   const struct xd_real *r, __u32 id)
+					   const struct xd_real_slot *r, __u32 id)
 {
 	__u64 active, inactive;
 	__u32 key = svc->id;
@@ -283,7 +283,7 @@ static __always_inline __u32 sched_lblc(const struct xd_svc *svc,
 {
 	struct xd_lblc_key k = { .svc_id = svc->id, .daddr = daddr };
 	struct xd_lblc *e = bpf_map_lookup_elem(&lblc_table, &k);
-	struct xd_real *r;
+	struct xd_real_slot *r;
 	__u32 id;
 
 	if (e && e->n && lblc_fresh(e, now)) {
@@ -350,7 +350,7 @@ static __always_inline __u32 sched_lblcr(const struct xd_svc *svc,
 	struct xd_lblc_key k = { .svc_id = svc->id, .daddr = daddr };
 	struct xd_lblc *e = bpf_map_lookup_elem(&lblc_table, &k);
 	const struct xd_svc_reals *set;
-	struct xd_real *r;
+	struct xd_real_slot *r;
 	__u32 id, n, most;
 	__u64 m;
 
@@ -408,7 +408,7 @@ static __always_inline void twos_draw(const struct xd_svc *svc, __u32 *id,
 				      __u64 *weight, __u64 *overhead)
 {
 	__u64 active, inactive;
-	struct xd_real *r;
+	struct xd_real_slot *r;
 
 	*id = ring_at(svc, bpf_get_prandom_u32() % svc->ring_len);
 	if (*id == XD_NO_REAL || !real_usable(*id, &r)) {
@@ -444,7 +444,7 @@ static __always_inline __u32 sched_twos(const struct xd_svc *svc)
 static __always_inline __u32 sched_pick(const struct xd_svc *svc,
 					__be32 saddr, __be16 sport,
 					__be32 daddr, __u64 now,
-					struct xd_real **real)
+					struct xd_real_slot **real)
 {
 	__u32 id;
 

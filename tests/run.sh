@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run every test and print one summary CI can read.
 #
-#   sh tests/run.sh [unit|bpf|san|fuzz|netns ...]   default: all of them
+#   sh tests/run.sh [unit|bpf|san|fuzz|cli|netns|pkg ...]   default: all
 #   TESTS=pattern sh tests/run.sh            only tests whose name contains
 #                                            pattern (shell glob, e.g. conf*)
 #
@@ -12,7 +12,10 @@
 #                                      and UBSan (make san-build)
 #   fuzz   tests/fuzz/run.sh           each fuzz target for FUZZ_TIME (10) s
 #                                      (make fuzz-build)
+#   cli    tests/cli/test_*.sh         the programs' command lines, no root
 #   netns  tests/netns/test_*.sh       "ok - name" / "not ok - name [why]"
+#   pkg    tests/pkg/test_*.sh         the Debian package under systemd in a
+#                                      cached clean Debian 12 root, needs root
 # Every "ok"/"not ok" line counts. A program that exits non-zero (crash,
 # timeout) without printing "not ok" counts as one failure named after it,
 # and so does one that prints no result at all. The last line is
@@ -22,7 +25,7 @@
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TIMEOUT=${TEST_TIMEOUT:-600}
-RUN_GROUPS=${*:-unit bpf san fuzz netns}
+RUN_GROUPS=${*:-unit bpf san fuzz cli netns pkg}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 TMP=$(mktemp -d /tmp/xdtests.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -134,14 +137,38 @@ run_netns() {
 	done
 }
 
+run_pkg() {
+	for t in tests/pkg/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		if [ "$(id -u)" != 0 ]; then
+			echo "not ok - $(basename "$t" .sh) [needs root]"
+			echo "$t: not ok [needs root]" >>"$TMP/failures"
+			failed=$((failed + 1))
+			continue
+		fi
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
+run_cli() {
+	for t in tests/cli/test_*.sh; do
+		[ -f "$t" ] || continue
+		selected "$(basename "$t" .sh)" || continue
+		run_one "$(basename "$t" .sh)" sh "$t"
+	done
+}
+
 for g in $RUN_GROUPS; do
 	case $g in
 	unit) run_unit ;;
 	bpf) run_bpf ;;
 	san) run_san ;;
 	fuzz) run_fuzz ;;
+	cli) run_cli ;;
 	netns) run_netns ;;
-	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, netns)" >&2
+	pkg) run_pkg ;;
+	*) echo "run.sh: unknown group '$g' (unit, bpf, san, fuzz, cli, netns, pkg)" >&2
 	   exit 2 ;;
 	esac
 done

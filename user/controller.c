@@ -42,6 +42,20 @@ static bool is_local_addr(uint32_t addr)
 	return local;
 }
 
+/* The two enums are kept apart: nothing ties their order together. */
+static enum lb_fwd lb_fwd_of(enum ld_fwd fwd)
+{
+	switch (fwd) {
+	case LD_FWD_GATE:
+		return LB_FWD_GATE;
+	case LD_FWD_IPIP:
+		return LB_FWD_IPIP;
+	case LD_FWD_MASQ:
+		break;
+	}
+	return LB_FWD_MASQ;
+}
+
 static enum check_type map_checktype(enum ld_checktype t)
 {
 	switch (t) {
@@ -131,7 +145,7 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			return -ENOMEM;
 		}
 		for (size_t j = 0; j < v->nreals; j++) {
-			const struct ld_real *r = &v->reals[j];
+			const struct ld_real_entry *r = &v->reals[j];
 			const struct real_health *h;
 			struct lb_real *lr;
 			bool in_service;
@@ -155,7 +169,7 @@ int controller_build_table(const struct controller *c, struct lb_table *t)
 			lr = &s->reals[s->nreals++];
 			lr->addr = r->addr;
 			lr->port = htons(r->port);
-			lr->fwd = (enum lb_fwd)r->fwd;
+			lr->fwd = lb_fwd_of(r->fwd);
 			lr->weight = in_service ? (uint32_t)r->weight : 0;
 			if (lr->weight)
 				up++;
@@ -249,7 +263,7 @@ static int build_checks(const struct ld_config *cfg, struct check_spec **out,
 		if (!virtual_served(v))
 			continue;
 		for (size_t j = 0; j < v->nreals; j++) {
-			const struct ld_real *r = &v->reals[j];
+			const struct ld_real_entry *r = &v->reals[j];
 			struct check_spec *s;
 
 			if (r->is_ipv6)
@@ -468,10 +482,28 @@ static void cfg_settled_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	xd_info("%s changed on disk: reloading", c->cfg_path);
 	if (c->cfg.callback && *c->cfg.callback)
 		run_callback(c->cfg.callback, c->cfg_path);
-	if (controller_load(c, err, sizeof(err)))
+	if (controller_reload(c, err, sizeof(err)))
 		xd_err("autoreload refused, running configuration kept: %s", err);
-	else
+}
+
+int controller_reload(struct controller *c, char *err, size_t errlen)
+{
+	int rc = controller_load(c, err, errlen);
+
+	if (!rc)
 		c->reloads++;
+	return rc;
+}
+
+void controller_info(const struct controller *c, struct controller_info *out)
+{
+	*out = (struct controller_info){
+		.cfg_path = c->cfg_path,
+		.loaded_at = c->loaded_at,
+		.reloads = c->reloads,
+		.health = c->health,
+		.nhealth = c->nhealth,
+	};
 }
 
 static void update_autoreload(struct controller *c)

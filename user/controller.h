@@ -51,6 +51,20 @@ int controller_init(struct controller *c, struct ev_loop *loop,
 /* Read the configuration and apply it. On any error nothing changes
  * and err says where and why. */
 int controller_load(struct controller *c, char *err, size_t errlen);
+/* controller_load() once running, counted in reloads when it succeeds;
+ * every trigger (control socket, SIGHUP, autoreload) comes through here. */
+int controller_reload(struct controller *c, char *err, size_t errlen);
+
+/* What the control socket shows of the controller. */
+struct controller_info {
+	const char *cfg_path;
+	double loaded_at;	/* unix time of the last successful load */
+	unsigned reloads;	/* successful reloads since start */
+	const struct real_health *health;	/* one per checked real */
+	size_t nhealth;
+};
+void controller_info(const struct controller *c,
+		     struct controller_info *out);
 /* The table the datapath should run now. */
 int controller_build_table(const struct controller *c, struct lb_table *t);
 const struct real_health *controller_health(const struct controller *c,

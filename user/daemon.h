@@ -9,6 +9,7 @@
 #include "backend/backend.h"
 #include "controller.h"
 #include "ctl/ctl_server.h"
+#include "service.h"
 
 struct ha;
 struct sync;
@@ -22,13 +23,16 @@ struct daemon {
 	char bpffs[256];
 	struct backend_opts bopts;
 	struct backend *backend;
-	struct controller ctl;
+	struct controller controller;
 	struct ctl_server ctl_srv;
 	ev_signal sig_term, sig_int, sig_hup;
 	ev_timer maintain;
+	struct service_notify svc;	/* systemd: READY, WATCHDOG, STATUS */
 	struct metrics_http *metrics;
 	char metrics_listen[64];
 	bool foreground;
+	bool test_config;	/* -t: check the configuration, exit */
+	json_t *stats_zero;	/* counters at the last `zero` (commands.c) */
 	double started_at;
 	struct ha *ha;		/* NULL without ha.cf (user/ha/ha.h) */
 	/* --- sync (user/sync/sync.h) --- */
@@ -40,7 +44,5 @@ struct daemon {
 
 /* Control-socket commands (user/ctl/commands.c). */
 json_t *daemon_command(void *arg, const char *cmd, json_t *req);
-/* Prometheus text exposition of every counter. */
-char *daemon_metrics_text(struct daemon *d);
 
 #endif

@@ -2,6 +2,19 @@
 /*
  * The desired load-balancing table: what the controller wants the
  * datapath to do, independent of the backend (XDP or kernel IPVS).
+ *
+ * A real server is described in three layers, each with its prefix:
+ *   ld_  config/ldirectord.h: ldirectord.cf as written. struct
+ *        ld_real_entry is one real= address (a range gives several),
+ *        with its line and its per-real check overrides.
+ *   lb_  here: the table to run now, the same for every backend. struct
+ *        lb_real is a real server in it, there only while its health
+ *        allows, with the weight to use.
+ *   xd_  headers/xdirector/datapath.h: the XDP datapath's maps. struct
+ *        xd_real_slot is one slot of the reals map; it outlives its
+ *        lb_real, because connections name the slot.
+ * controller.c turns ld_ into lb_; a backend (backend/xdp.c) turns lb_
+ * into its own.
  */
 #ifndef XD_LB_H
 #define XD_LB_H

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +13,27 @@
 static enum xd_log_target log_target = XD_LOG_STDERR;
 static int log_level = LOG_INFO;
 static FILE *log_file;
+static int stderr_journal = -1;	/* unknown until the first message */
+
+/*
+ * systemd connects a service's stderr to the journal and says so in
+ * JOURNAL_STREAM ("device:inode" of that stream). The journal stamps time,
+ * name and pid itself and reads a "<level>" prefix as the priority, so a
+ * line there is "<3>eth1: attach XDP: ..." rather than our own stamp.
+ */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (stderr_journal >= 0)
+		return stderr_journal;
+	stderr_journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+			 !fstat(STDERR_FILENO, &st) && st.st_dev == dev &&
+			 st.st_ino == ino;
+	return stderr_journal;
+}
 
 int xd_log_open(enum xd_log_target target, int facility, const char *path)
 {
@@ -69,6 +93,11 @@ void xd_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	if (log_target == XD_LOG_SYSLOG) {
 		vsyslog(level, fmt, ap);
+	} else if (log_target == XD_LOG_STDERR && stderr_is_journal()) {
+		char line[2048];
+
+		vsnprintf(line, sizeof(line), fmt, ap);
+		fprintf(stderr, "<%d>%s\n", level, line);	/* one write */
 	} else {
 		FILE *out = log_target == XD_LOG_FILE ? log_file : stderr;
 		struct timespec ts;

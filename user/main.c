@@ -20,9 +20,12 @@
 #include <linux/magic.h>
 #include <bpf/libbpf.h>
 
+#include "cfgcheck.h"
 #include "daemon.h"
+#include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
+#include "service.h"
 #include "sync/nudge.h"
 #include "sync/sync.h"
 #include "util.h"
@@ -37,6 +40,8 @@ static void usage(FILE *out)
 "  -c, --config DIR       configuration directory (ldirectord.cf, ha.cf, ...)\n"
 "                         or the ldirectord.cf file itself\n"
 "  -N, --node NAME        this director's node name (default: uname -n)\n"
+"  -t, --test             check the configuration and exit (0: it would\n"
+"                         start); attaches nothing\n"
 "  -f, --foreground       stay in the foreground, log to stderr\n"
 "  -d, --debug            log debug messages\n"
 "      --rundir DIR       control socket and pid file (default " DEFAULT_RUNDIR ")\n"
@@ -122,7 +127,10 @@ static double now_unix(void)
 
 static void stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct daemon *d = w->data;
+
 	xd_info("signal %d: stopping", w->signum);
+	service_notify_stopping(&d->svc);
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -139,21 +147,24 @@ static void maintain_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct daemon *d = w->data;
 
 	d->backend->ops->maintain(d->backend);
-	controller_tick(&d->ctl);
+	controller_tick(&d->controller);
 }
 
-static char *metrics_text(void *arg)
+static char *daemon_metrics(void *arg)
 {
-	return daemon_metrics_text(arg);
+	struct daemon *d = arg;
+
+	return metrics_text(d->backend);
 }
 
 /* After each successful (re)load: follow metrics= from the file. */
 static void config_loaded(void *arg)
 {
 	struct daemon *d = arg;
-	const char *want = d->ctl.cfg.metrics ? d->ctl.cfg.metrics : "";
+	const char *want = d->controller.cfg.metrics ? d->controller.cfg.metrics : "";
 	char err[256];
 
+	service_notify_status(&d->svc);
 	if (!strcmp(want, d->metrics_listen))
 		return;
 	metrics_http_stop(d->metrics);
@@ -161,7 +172,7 @@ static void config_loaded(void *arg)
 	snprintf(d->metrics_listen, sizeof(d->metrics_listen), "%s", want);
 	if (!*want)
 		return;
-	d->metrics = metrics_http_start(d->loop, want, metrics_text, d, err,
+	d->metrics = metrics_http_start(d->loop, want, daemon_metrics, d, err,
 					sizeof(err));
 	if (!d->metrics)
 		xd_err("%s", err);
@@ -240,6 +251,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "node", required_argument, NULL, 'N' },
+		{ "test", no_argument, NULL, 't' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "rundir", required_argument, NULL, 'R' },
@@ -272,11 +284,14 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	if (uname(&u) == 0)
 		snprintf(d->node, sizeof(d->node), "%s", u.nodename);
 
-	while ((c = getopt_long(argc, argv, "c:N:fdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:N:tfdh", opts, NULL)) != -1) {
 		if (set_str_opt(str_opts, sizeof(str_opts) / sizeof(str_opts[0]),
 				c, optarg))
 			continue;
 		switch (c) {
+		case 't':
+			d->test_config = true;
+			break;
 		case 'f':
 			d->foreground = true;
 			break;
@@ -350,7 +365,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 /* Log where ldirectord.cf's logfile= says, once the daemon runs detached. */
 static void setup_logging(struct daemon *d)
 {
-	const struct ld_config *cfg = &d->ctl.cfg;
+	const struct ld_config *cfg = &d->controller.cfg;
 
 	if (d->foreground)
 		return;
@@ -371,7 +386,7 @@ static int start_failed(struct daemon *d, const char *err)
 	xd_err("%s", err);
 	ha_close(d->ha);
 	ctl_server_close(&d->ctl_srv);
-	controller_fini(&d->ctl);
+	controller_fini(&d->controller);
 	d->backend->ops->close(d->backend, false);
 	return 1;
 }
@@ -386,6 +401,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(&d, argc, argv))
 		return 2;
+	if (d.test_config)
+		return config_check(d.cfg_dir, d.node, d.rundir, stderr);
 	libbpf_set_print(libbpf_log);
 	setrlimit(RLIMIT_MEMLOCK, &rl);
 	signal(SIGPIPE, SIG_IGN);
@@ -417,11 +434,11 @@ int main(int argc, char **argv)
 		xd_err("%s", err);
 		return 1;
 	}
-	rc = controller_init(&d.ctl, d.loop, d.backend, cfg_file);
-	d.ctl.on_loaded = config_loaded;
-	d.ctl.on_loaded_arg = &d;
+	rc = controller_init(&d.controller, d.loop, d.backend, cfg_file);
+	d.controller.on_loaded = config_loaded;
+	d.controller.on_loaded_arg = &d;
 	if (!rc)
-		rc = controller_load(&d.ctl, err, sizeof(err));
+		rc = controller_load(&d.controller, err, sizeof(err));
 	if (rc) {
 		xd_err("%s", err);
 		/* An earlier daemon's datapath keeps running untouched; one
@@ -433,7 +450,7 @@ int main(int argc, char **argv)
 	rc = ctl_server_open(&d.ctl_srv, d.loop, sock, daemon_command, &d);
 	if (rc) {
 		xd_err("%s: control socket: %s", sock, strerror(-rc));
-		controller_fini(&d.ctl);
+		controller_fini(&d.controller);
 		d.backend->ops->close(d.backend, !d.backend->resumed);
 		return 1;
 	}
@@ -467,6 +484,7 @@ int main(int argc, char **argv)
 
 	ev_signal_init(&d.sig_term, stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, stop_cb, SIGINT);
+	d.sig_term.data = d.sig_int.data = &d;
 	ev_signal_init(&d.sig_hup, hup_cb, SIGHUP);
 	d.sig_hup.data = &d;
 	ev_signal_start(d.loop, &d.sig_term);
@@ -478,6 +496,9 @@ int main(int argc, char **argv)
 
 	xd_info("xdirectord running: node %s, config %s, bpffs %s, control %s",
 		d.node, cfg_file, d.bpffs, sock);
+	/* The datapath is attached and HA runs: READY for systemd once the
+	 * first check verdicts are in. */
+	service_notify_start(&d.svc, d.loop, &d.controller);
 	ev_run(d.loop, 0);
 
 	/* Give up the VIPs and tell the peer before anything else stops. */
@@ -493,11 +514,11 @@ int main(int argc, char **argv)
 
 	/* ldirectord's cleanstop: remove the table on a deliberate stop,
 	 * or leave it serving for the next daemon. */
-	clean = d.ctl.cfg.cleanstop;
+	clean = d.controller.cfg.cleanstop;
 	xd_info("%s the datapath", clean ? "removing" : "leaving in place");
 	ctl_server_close(&d.ctl_srv);
 	metrics_http_stop(d.metrics);
-	controller_fini(&d.ctl);
+	controller_fini(&d.controller);
 	d.backend->ops->close(d.backend, clean);
 	{
 		char pid[512];

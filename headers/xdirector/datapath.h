@@ -86,13 +86,13 @@ struct xd_lblc {
 #define XD_LBLC_EXPIRE_S	(24 * 60 * 60)	/* IPVS's lblc(r)_expiration */
 #define XD_LBLC_ENTRIES		4096
 
-/* xd_real.flags */
+/* xd_real_slot.flags */
 #define XD_REAL_F_IN_USE	(1u << 0)
 #define XD_REAL_F_OWNS_ADDR	(1u << 1) /* real_addrs names this slot:
 					   * its connections need no
 					   * reply entry */
 
-struct xd_real {
+struct xd_real_slot {
 	__be32 addr;
 	__be16 port;
 	__u16 flags;

@@ -140,9 +140,9 @@ void real_conns_set(struct tcase *t, uint32_t id, int64_t active,
 					     &rc, BPF_ANY), 0);
 }
 
-struct xd_real real_get(struct tcase *t, uint32_t id)
+struct xd_real_slot real_get(struct tcase *t, uint32_t id)
 {
-	struct xd_real r;
+	struct xd_real_slot r;
 
 	assert_int_equal(bpf_map_lookup_elem(case_map_fd(t, "reals"), &id, &r),
 			 0);
@@ -386,7 +386,9 @@ static void run_prog(struct tcase *t, enum side side, int ifindex,
 		     const uint8_t *pkt, size_t len, uint32_t gso_size,
 		     uint32_t gso_segs, struct run *r)
 {
-	static const char *const suffix[] = { "_ext", "_int", "_both" };
+	static const char *const suffix[] = {
+		[SIDE_EXT] = "_ext", [SIDE_INT] = "_int", [SIDE_BOTH] = "_both",
+	};
 	char name[32];
 	struct xdp_md xctx = { .data_end = len };
 	struct __sk_buff sctx = {};

@@ -71,7 +71,9 @@ struct dp {
 };
 extern const struct dp dp_xdp, dp_tc;
 
-enum side { SIDE_EXT, SIDE_INT, SIDE_BOTH };	/* *_ext, *_int, *_both */
+/* Which program runs a packet (*_ext, *_int, *_both): the same bits as
+ * the datapath's sides (bpf/director.bpf.c). */
+enum side { SIDE_EXT = 1, SIDE_INT = 2, SIDE_BOTH = SIDE_EXT | SIDE_INT };
 /* V_FWD: XDP_REDIRECT / TC_ACT_REDIRECT; V_TX: XDP_TX (out the way it
  * came) / TC_ACT_REDIRECT. */
 enum verdict { V_PASS, V_DROP, V_FWD, V_TX };
@@ -114,7 +116,7 @@ uint32_t real_id_of(struct tcase *t, const char *addr, uint16_t port);
 struct xd_real_conns real_conns_get(struct tcase *t, uint32_t id);
 void real_conns_set(struct tcase *t, uint32_t id, int64_t active,
 		    int64_t inactive);
-struct xd_real real_get(struct tcase *t, uint32_t id);
+struct xd_real_slot real_get(struct tcase *t, uint32_t id);
 /* conn_table's key of client:sport -> VIP:vport. */
 struct xd_conn_key conn_key(const char *client, uint16_t sport,
 			    uint16_t vport, uint8_t proto);

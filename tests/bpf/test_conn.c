@@ -710,7 +710,7 @@ static void non_syn_without_state_mh(void **state)
 		.sched = "mh", .hash_port = true, .reals = reals, .nreals = 3,
 	};
 	char real[INET_ADDRSTRLEN];
-	struct xd_real rv;
+	struct xd_real_slot rv;
 	uint32_t id;
 
 	case_apply(t, &svc, 1);

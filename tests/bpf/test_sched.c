@@ -127,7 +127,7 @@ static void hash_sched_case(struct tcase *t, const char *sched, bool hash_port)
 	for (int i = 0; i < 24; i++) {
 		uint16_t sport = 44000 + i * 7;
 		uint32_t id;
-		struct xd_real rv;
+		struct xd_real_slot rv;
 
 		snprintf(client, sizeof(client), "192.168.%d.%d", 20 + i % 3,
 			 30 + i);
@@ -152,7 +152,7 @@ static void new_syn_sh(void **state)
 	hash_sched_case(t, "sh", false);
 	first = ring_expect(t, 80, IPPROTO_TCP, CLIENT, 1);
 	for (uint16_t p = 0; p < 6; p++) {
-		struct xd_real rv = real_get(t, first);
+		struct xd_real_slot rv = real_get(t, first);
 		char real[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &rv.addr, real, sizeof(real));
@@ -261,7 +261,7 @@ static void new_syn_dh(void **state)
 	struct lb_real reals[] = { REAL(REAL1, 8080, 1), REAL(REAL2, 8080, 1),
 				   REAL(REAL3, 8080, 1) };
 	char real[INET_ADDRSTRLEN], client[INET_ADDRSTRLEN];
-	struct xd_real rv;
+	struct xd_real_slot rv;
 	uint32_t id;
 
 	case_apply_tcp80(t, "dh", reals, 3);

@@ -308,6 +308,15 @@ main() {
 		t_fail "checks: autoreload picked up the edited file" \
 			"weight $(listed_weight 80 10.0.0.11)"
 	fi
+	# Every successful reload counted once, whatever its trigger: three
+	# by the control socket, one by SIGHUP, one by autoreload; the
+	# refused one not at all.
+	n=$(xdctl dir1 --json status | jq -r '.reloads')
+	if [ "$n" = 5 ]; then
+		t_ok "checks: status counts the 5 successful reloads"
+	else
+		t_fail "checks: status counts the 5 successful reloads" "reloads=$n"
+	fi
 	t_status
 }
 

@@ -20,12 +20,20 @@ die() { echo "kernel.sh: $*" >&2; exit 1; }
 
 # A meta package (linux-image-amd64) depends on exactly one versioned
 # image package; follow it.
+image_dep() {
+	apt-cache depends "$1" 2>/dev/null |
+		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
 case $PKG in
 linux-image-[0-9]*) ;;
 *)
-	dep=$(apt-cache depends "$PKG" 2>/dev/null |
-		awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
-	[ -n "$dep" ] || die "$PKG: no linux-image-VERSION dependency in the apt lists (run apt-get update?)"
+	dep=$(image_dep "$PKG")
+	if [ -z "$dep" ]; then
+		# A fresh machine may have no package lists yet.
+		apt-get update -qq >&2 || true
+		dep=$(image_dep "$PKG")
+	fi
+	[ -n "$dep" ] || die "$PKG: no linux-image-VERSION dependency in the apt lists"
 	PKG=$dep
 	;;
 esac

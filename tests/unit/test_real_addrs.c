@@ -13,10 +13,10 @@
 #include <xdirector/datapath.h>
 #include "backend/real_addrs.h"
 
-static struct xd_real slot(const char *ip, uint16_t port, uint16_t vport,
-			   uint16_t flags)
+static struct xd_real_slot slot(const char *ip, uint16_t port,
+				uint16_t vport, uint16_t flags)
 {
-	struct xd_real r = {
+	struct xd_real_slot r = {
 		.port = htons(port), .flags = flags, .vport = htons(vport),
 		.proto = IPPROTO_TCP,
 	};
@@ -29,7 +29,7 @@ static struct xd_real slot(const char *ip, uint16_t port, uint16_t vport,
 /* Two reals of their own: each owns its address, nothing shared. */
 static void test_own_addresses(void **state)
 {
-	struct xd_real r[] = {
+	struct xd_real_slot r[] = {
 		slot("10.0.0.11", 8080, 80, XD_REAL_F_IN_USE),
 		slot("10.0.0.12", 8080, 80, XD_REAL_F_IN_USE),
 	};
@@ -53,7 +53,7 @@ static void test_own_addresses(void **state)
  * wins over a detached one. */
 static void test_shared_address(void **state)
 {
-	struct xd_real r[] = {
+	struct xd_real_slot r[] = {
 		slot("10.0.0.11", 8080, 80, XD_REAL_F_IN_USE),
 		slot("10.0.0.11", 8080, 81, XD_REAL_F_OWNS_ADDR),  /* detached */
 		slot("10.0.0.11", 8080, 82, XD_REAL_F_IN_USE),
@@ -87,7 +87,7 @@ static void test_shared_address(void **state)
 /* Same address and port over TCP and UDP: two addresses, two owners. */
 static void test_proto_apart(void **state)
 {
-	struct xd_real r[] = {
+	struct xd_real_slot r[] = {
 		slot("10.0.0.11", 53, 53, XD_REAL_F_IN_USE),
 		slot("10.0.0.11", 53, 53, XD_REAL_F_IN_USE),
 	};

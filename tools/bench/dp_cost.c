@@ -463,7 +463,7 @@ static void tcp_pkt(struct bench *B, uint8_t *pkt, const char *src, int sport,
 
 static int find_svc_real(struct bench *B, int port, const char *raddr,
 			 uint32_t *svc_id, uint32_t *real_id,
-			 struct xd_real *real)
+			 struct xd_real_slot *real)
 {
 	struct xd_svc_key k = { .port = htons(port), .proto = IPPROTO_TCP };
 	struct xd_svc s;
@@ -475,7 +475,7 @@ static int find_svc_real(struct bench *B, int port, const char *raddr,
 		return -ENOENT;
 	*svc_id = s.id;
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r;
+		struct xd_real_slot r;
 
 		if (bpf_map_lookup_elem(B->reals_fd, &id, &r))
 			break;
@@ -500,7 +500,7 @@ static int prefill(struct bench *B, uint32_t n)
 	struct xd_reply *rv = calloc(BATCH, sizeof(*rv));
 	uint32_t svc_id, real_id, vip, raddr;
 	uint64_t now = bench_ns(CLOCK_MONOTONIC_COARSE);
-	struct xd_real real;
+	struct xd_real_slot real;
 	int rc;
 
 	rc = find_svc_real(B, 80, REAL1, &svc_id, &real_id, &real);

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "ipvsadm.h"
+
 #define DEFAULT_RUNDIR "/run/xdirector"
 
 struct opts {
@@ -25,6 +27,10 @@ struct opts {
 	bool stats;
 	bool rate;
 	double interval;
+	/* ipvsadm habits (ipvsadm.h) */
+	bool sort, exact, save;
+	const char *svc_proto;	/* "TCP"/"UDP" with -t/-u */
+	const char *svc_spec;	/* VIP:PORT */
 };
 
 static void usage(FILE *out)
@@ -32,7 +38,11 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: xdirectorctl [--rundir DIR] [--json] COMMAND [options]\n"
 "commands:\n"
-"  list [-n] [--stats | --rate [--interval S]]   the table, as ipvsadm -L\n"
+"  list [-n] [--stats | --rate [--interval S] | --save]\n"
+"       [-t|-u VIP:PORT] [--sort] [--exact]\n"
+"                           the table, as ipvsadm -L; --save as ipvsadm -S\n"
+"  zero                     zero the counters list --stats shows, as\n"
+"                           ipvsadm -Z (metrics stay monotonic)\n"
 "  conns                    connection entries, as ipvsadm -L -c\n"
 "  status                   datapath mode per interface, health, counters\n"
 "  reload                   re-read the configuration\n"
@@ -166,7 +176,20 @@ static void print_list(json_t *reply)
 	}
 }
 
-static void print_stats(json_t *reply)
+/* Five counters in ipvsadm's columns. */
+static void print_counts(json_t *o, bool exact)
+{
+	static const char *const keys[] = { "conns", "pkts_in", "pkts_out",
+					    "bytes_in", "bytes_out" };
+	char buf[32];
+
+	for (size_t k = 0; k < 5; k++)
+		printf(" %s", fmt_count(buf, sizeof(buf), stat_of(o, keys[k]),
+					exact));
+	printf("\n");
+}
+
+static void print_stats(json_t *reply, bool exact)
 {
 	json_t *svcs = json_object_get(reply, "services"), *s;
 	size_t i;
@@ -180,20 +203,31 @@ static void print_stats(json_t *reply)
 		size_t j;
 
 		addr_port(va, sizeof(va), s, "vip", "port");
-		printf("%-4s %-28s %8lld %8lld %8lld %8lld %8lld\n",
-		       sget(s, "proto"), va, stat_of(s, "conns"),
-		       stat_of(s, "pkts_in"), stat_of(s, "pkts_out"),
-		       stat_of(s, "bytes_in"), stat_of(s, "bytes_out"));
+		printf("%-4s %-28s", sget(s, "proto"), va);
+		print_counts(s, exact);
 		json_array_foreach(reals, j, r) {
 			char ra[64];
 
 			addr_port(ra, sizeof(ra), r, "addr", "port");
-			printf("  -> %-28s %8lld %8lld %8lld %8lld %8lld\n", ra,
-			       stat_of(r, "conns"), stat_of(r, "pkts_in"),
-			       stat_of(r, "pkts_out"), stat_of(r, "bytes_in"),
-			       stat_of(r, "bytes_out"));
+			printf("  -> %-28s", ra);
+			print_counts(r, exact);
 		}
 	}
+}
+
+/* -t/-u and --sort on a list reply; 1 when the filter refuses. */
+static int list_habits(const struct opts *o, json_t *reply)
+{
+	char err[256];
+
+	if (o->svc_spec &&
+	    list_filter(reply, o->svc_proto, o->svc_spec, err, sizeof(err))) {
+		fprintf(stderr, "xdirectorctl: %s\n", err);
+		return 1;
+	}
+	if (o->sort)
+		list_sort(reply);
+	return 0;
 }
 
 /* Rates from two snapshots `interval` seconds apart. Matching is by
@@ -254,6 +288,11 @@ static int do_rate(const struct opts *o)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (!r2) {
 		json_decref(r1);
+		return 1;
+	}
+	if (list_habits(o, r2)) {
+		json_decref(r1);
+		json_decref(r2);
 		return 1;
 	}
 	dt = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
@@ -507,6 +546,12 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "rate", no_argument, NULL, 'r' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "tcp-service", required_argument, NULL, 't' },
+		{ "udp-service", required_argument, NULL, 'u' },
+		{ "sort", no_argument, NULL, 0x4901 },
+		{ "exact", no_argument, NULL, 'x' },
+		{ "save", no_argument, NULL, 'S' },
+		{ "zero", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -518,7 +563,7 @@ int main(int argc, char **argv)
 
 	/* Options may come before or after the command. */
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+njh", lopts, NULL);
+		c = getopt_long(argc, argv, "+njhxSZt:u:", lopts, NULL);
 		if (c == -1) {
 			/* --- sync: `sync-role ROLE` takes one argument --- */
 			if (cmd && !strcmp(cmd, "sync-role") && !sync_arg) {
@@ -540,6 +585,21 @@ int main(int argc, char **argv)
 		case 'n': o.numeric = true; break;
 		case 's': o.stats = true; break;
 		case 'r': o.rate = true; break;
+		case 't':
+		case 'u':
+			o.svc_proto = c == 't' ? "TCP" : "UDP";
+			o.svc_spec = optarg;
+			break;
+		case 0x4901: o.sort = true; break;
+		case 'x': o.exact = true; break;
+		case 'S': o.save = true; break;
+		case 'Z':
+			if (cmd && strcmp(cmd, "zero")) {
+				fprintf(stderr, "xdirectorctl: -Z with '%s'\n", cmd);
+				return 2;
+			}
+			cmd = "zero";
+			break;
 		case 'i': {
 			char *end;
 
@@ -568,7 +628,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "list") && strcmp(cmd, "conns") && strcmp(cmd, "status") &&
 	    strcmp(cmd, "reload") && strcmp(cmd, "metrics") &&
 	    strcmp(cmd, "standby") && strcmp(cmd, "takeover") &&
-	    strcmp(cmd, "nudge")) {
+	    strcmp(cmd, "nudge") && strcmp(cmd, "zero")) {
 		fprintf(stderr, "xdirectorctl: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return 2;
@@ -576,12 +636,18 @@ int main(int argc, char **argv)
 	reply = call(&o, cmd);
 	if (!reply)
 		return 1;
+	if (!strcmp(cmd, "list") && list_habits(&o, reply)) {
+		json_decref(reply);
+		return 1;
+	}
 	if (o.json) {
 		json_dumpf(reply, stdout, JSON_INDENT(2));
 		putchar('\n');
 	} else if (!strcmp(cmd, "list")) {
-		if (o.stats)
-			print_stats(reply);
+		if (o.save)
+			print_save(stdout, reply);
+		else if (o.stats)
+			print_stats(reply, o.exact);
 		else
 			print_list(reply);
 	} else if (!strcmp(cmd, "conns")) {
@@ -594,6 +660,8 @@ int main(int argc, char **argv)
 		printf("reloaded\n");
 	} else if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover")) {
 		print_ha(json_object_get(reply, "ha"));
+	} else if (!strcmp(cmd, "zero")) {
+		printf("counters zeroed\n");
 	} else if (!strcmp(cmd, "nudge")) {
 		printf("nudging: probing synced connections\n");
 	}

@@ -114,6 +114,9 @@ struct backend {
 
 int xdp_backend_open(const struct backend_opts *opts, struct backend **out,
 		     char *err, size_t errlen);
+/* What the XDP datapath would refuse in t (scheduler, protocol, forwarding
+ * method, sizes, duplicates), without a backend: xdirectord -t. */
+int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen);
 
 void backend_snapshot_free(struct backend_snapshot *s);
 

@@ -43,8 +43,8 @@ static int entry_cmp(const void *pa, const void *pb)
 	return key_cmp(pa, pb);	/* the key is an entry's first member */
 }
 
-int real_addrs_plan(const struct xd_real *r, const uint32_t *ids, size_t n,
-		    bool *owns, struct ra_entry **out, size_t *nout)
+int real_addrs_plan(const struct xd_real_slot *r, const uint32_t *ids,
+		    size_t n, bool *owns, struct ra_entry **out, size_t *nout)
 {
 	struct ra_item *it = calloc(n ? n : 1, sizeof(*it));
 	struct ra_entry *e = calloc(n ? n : 1, sizeof(*e));
@@ -68,7 +68,7 @@ int real_addrs_plan(const struct xd_real *r, const uint32_t *ids, size_t n,
 	sort_ids = ids;
 	qsort(it, n, sizeof(*it), item_cmp);
 	for (size_t i = 0; i < n; i++) {
-		const struct xd_real *o = &r[it[i].id];
+		const struct xd_real_slot *o = &r[it[i].id];
 
 		if (i > 0 && !key_cmp(&it[i].key, &it[i - 1].key)) {
 			e[ne - 1].val.flags |= XD_RA_F_SHARED;

@@ -26,8 +26,8 @@ struct ra_entry {
  * Sets owns[ids[k]] and returns the map's entries in *out (sorted, caller
  * frees), one per address, or a negative errno.
  */
-int real_addrs_plan(const struct xd_real *r, const uint32_t *ids, size_t n,
-		    bool *owns, struct ra_entry **out, size_t *nout);
+int real_addrs_plan(const struct xd_real_slot *r, const uint32_t *ids,
+		    size_t n, bool *owns, struct ra_entry **out, size_t *nout);
 
 /*
  * Bringing the map (fd: real_addrs) from plan `old` (what was last written;

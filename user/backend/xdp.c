@@ -51,9 +51,9 @@ struct svc_slot {
 	bool hash_port, local;
 };
 
-struct real_slot {
+struct real_copy {
 	bool used;		/* in use or detached */
-	struct xd_real val;
+	struct xd_real_slot val;
 };
 
 /*
@@ -81,7 +81,7 @@ struct xdp_backend {
 	enum dp_mode mode;
 	bool no_attach;
 	struct svc_slot svcs[XD_MAX_SERVICES];
-	struct real_slot *reals;	/* XD_MAX_REALS */
+	struct real_copy *reals;	/* XD_MAX_REALS */
 	struct xd_real_conns *conns_mm;	/* mmapped real_conns */
 	uint64_t *ring_mm;		/* mmapped sched_ring */
 	uint32_t *epoch_mm;		/* mmapped flow_epoch */
@@ -95,7 +95,7 @@ struct xdp_backend {
 	struct xd_reply_key sweep_reply_key;
 	bool sweep_reply_started;
 	uint64_t swept;
-	struct timeouts timeouts;	/* read_timeouts() */
+	struct timeouts sweep_timeouts;	/* read_timeouts() before a sweep */
 	/* real_addrs as last written (NULL: as a previous daemon left it) */
 	struct ra_entry *ra;
 	size_t nra;
@@ -202,7 +202,7 @@ static int restore_state(struct xdp_backend *x)
 		prev = &key;
 	}
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r;
+		struct xd_real_slot r;
 
 		if (bpf_map_lookup_elem(rfd, &id, &r) || (!r.addr && !r.port))
 			continue;
@@ -372,7 +372,7 @@ static int find_real(struct xdp_backend *x, uint32_t svc_id, uint32_t addr,
 		     uint16_t port)
 {
 	for (int i = 0; i < XD_MAX_REALS; i++) {
-		struct real_slot *r = &x->reals[i];
+		struct real_copy *r = &x->reals[i];
 
 		if (r->used && r->val.svc_id == svc_id && r->val.addr == addr &&
 		    r->val.port == port)
@@ -392,7 +392,7 @@ static int alloc_real(struct xdp_backend *x, const bool *claimed)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < XD_MAX_REALS; i++) {
-			struct real_slot *r = &x->reals[i];
+			struct real_copy *r = &x->reals[i];
 
 			if (claimed[i])
 				continue;
@@ -413,7 +413,7 @@ struct plan_svc {
 };
 
 static int write_real(struct xdp_backend *x, uint32_t id,
-		      const struct xd_real *r)
+		      const struct xd_real_slot *r)
 {
 	int rc = bpf_map__update_elem(x->skel->maps.reals, &id, sizeof(id), r,
 				      sizeof(*r), BPF_ANY);
@@ -704,7 +704,7 @@ struct apply_plan {
 	bool *claimed;			/* XD_MAX_REALS: slot in the table */
 	bool *fresh;			/* XD_MAX_REALS: slot takes a new real */
 	bool *owns;			/* XD_MAX_REALS: slot owns its address */
-	struct xd_real *next;		/* XD_MAX_REALS: slots as they will be */
+	struct xd_real_slot *next;		/* XD_MAX_REALS: slots as they will be */
 	uint32_t *ring;			/* XD_RING_SIZE: build_ring's output */
 	struct backend_iface *want;	/* XD_MAX_IFACES: interfaces needed */
 	size_t nwant;
@@ -854,13 +854,13 @@ static void plan_next_reals(struct xdp_backend *x, struct apply_plan *p)
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct lb_real *lr = &s->reals[j];
 			uint32_t id = p->svcs[i].real_ids[j];
-			const struct real_slot *cur = &x->reals[id];
+			const struct real_copy *cur = &x->reals[id];
 			bool fresh = !cur->used || cur->val.svc_id != svc_id ||
 				     cur->val.addr != lr->addr ||
 				     cur->val.port != lr->port;
 
 			p->fresh[id] = fresh;
-			p->next[id] = (struct xd_real){
+			p->next[id] = (struct xd_real_slot){
 				.addr = lr->addr,
 				.port = lr->port,
 				.flags = XD_REAL_F_IN_USE | (fresh ? 0 :
@@ -878,7 +878,7 @@ static void plan_next_reals(struct xdp_backend *x, struct apply_plan *p)
 static int plan_addr_owners(struct xdp_backend *x, struct apply_plan *p)
 {
 	uint32_t *ids = malloc(XD_MAX_REALS * sizeof(*ids));
-	struct xd_real *cand = malloc(XD_MAX_REALS * sizeof(*cand));
+	struct xd_real_slot *cand = malloc(XD_MAX_REALS * sizeof(*cand));
 	size_t n = 0;
 	int rc = -ENOMEM;
 
@@ -944,7 +944,7 @@ static int write_addr_owners(struct xdp_backend *x, struct apply_plan *p)
 	int rc = real_addrs_write(ra_fd, x->ra, x->nra, p->ra, p->nra);
 
 	for (uint32_t id = 0; !rc && id < XD_MAX_REALS; id++) {
-		struct xd_real r = x->reals[id].val;
+		struct xd_real_slot r = x->reals[id].val;
 		uint16_t own = p->owns[id] ? XD_REAL_F_OWNS_ADDR : 0;
 
 		if (!x->reals[id].used || (p->claimed[id] && p->fresh[id]) ||
@@ -962,9 +962,9 @@ static int write_addr_owners(struct xdp_backend *x, struct apply_plan *p)
 static int write_real_gaining(struct xdp_backend *x, struct apply_plan *p,
 			      uint32_t id, uint32_t weight)
 {
-	const struct real_slot *cur = &x->reals[id];
+	const struct real_copy *cur = &x->reals[id];
 	bool in_use = cur->val.flags & XD_REAL_F_IN_USE;
-	struct xd_real r = p->next[id];
+	struct xd_real_slot r = p->next[id];
 
 	r.weight = weight;
 	if (p->owns[id])
@@ -1088,7 +1088,7 @@ static int write_reals_losing(struct xdp_backend *x, struct apply_plan *p)
 
 		for (size_t j = 0; j < s->nreals; j++) {
 			uint32_t id = p->svcs[i].real_ids[j];
-			struct xd_real r = x->reals[id].val;
+			struct xd_real_slot r = x->reals[id].val;
 			int rc;
 
 			if (r.weight == s->reals[j].weight &&
@@ -1127,7 +1127,7 @@ static int remove_services(struct xdp_backend *x, struct apply_plan *p)
 static int detach_reals(struct xdp_backend *x, struct apply_plan *p)
 {
 	for (uint32_t id = 0; id < XD_MAX_REALS; id++) {
-		struct xd_real r = x->reals[id].val;
+		struct xd_real_slot r = x->reals[id].val;
 		int rc;
 
 		if (!x->reals[id].used || p->claimed[id] ||
@@ -1265,7 +1265,7 @@ static int xdp_snapshot(struct backend *b, struct backend_snapshot *s)
 				     j < XD_MAX_REALS_PER_SVC; j++) {
 			uint32_t rid = list.ids[j];
 			struct backend_real_stat *rs = &st->reals[st->nreals++];
-			const struct xd_real *rv = &x->reals[rid].val;
+			const struct xd_real_slot *rv = &x->reals[rid].val;
 
 			rs->id = rid;
 			rs->real.addr = rv->addr;
@@ -1301,10 +1301,10 @@ void backend_snapshot_free(struct backend_snapshot *s)
 
 /* The idle timeouts as the datapath reads them (bpf/conn.h), so that
  * the daemon's view of a connection agrees with the datapath's; read
- * again before each walk of conn_table. */
-static void read_timeouts(struct xdp_backend *x)
+ * again before each walk of conn_table, into the walk's own copy (conns()
+ * may run on a sync thread while the loop sweeps). */
+static void read_timeouts(struct xdp_backend *x, struct timeouts *to)
 {
-	struct timeouts *to = &x->timeouts;
 	struct xd_params p = {};
 	uint32_t zero = 0;
 
@@ -1316,9 +1316,9 @@ static void read_timeouts(struct xdp_backend *x)
 			    xd_default_timeout_s(s) * NSEC_PER_SEC;
 }
 
-static uint64_t timeout_ns(struct xdp_backend *x, uint32_t state)
+static uint64_t timeout_ns(const struct timeouts *to, uint32_t state)
 {
-	return state < XD_STATE_MAX ? x->timeouts.ns[state] : 0;
+	return state < XD_STATE_MAX ? to->ns[state] : 0;
 }
 
 static int conn_batch_init(struct conn_batch *cb)
@@ -1369,12 +1369,13 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 	int fd = bpf_map__fd(x->skel->maps.conn_table);
 	uint64_t now = mono_coarse_ns();
 	struct conn_batch walk = { 0 };
+	struct timeouts to;
 	bool end = false;
 	int rc = 0;
 
 	if (conn_batch_init(&walk))
 		return -ENOMEM;
-	read_timeouts(x);
+	read_timeouts(x, &to);
 	while (!end && !rc) {
 		int got = conn_batch_next(fd, &walk, &end);
 
@@ -1386,7 +1387,7 @@ static int xdp_conns(struct backend *b, backend_conn_cb cb, void *arg)
 			struct backend_conn c = { .key = walk.keys[i],
 						  .conn = walk.vals[i] };
 			uint64_t deadline = c.conn.last_seen_ns +
-					    timeout_ns(x, c.conn.state);
+					    timeout_ns(&to, c.conn.state);
 
 			if (c.conn.state == XD_TCP_NONE || deadline <= now)
 				continue;
@@ -1416,8 +1417,8 @@ static void uncount(struct xdp_backend *x, const struct xd_conn *c)
 static bool conn_dead(struct xdp_backend *x, const struct xd_conn *c,
 		      uint64_t now)
 {
-	return now > c->last_seen_ns + timeout_ns(x, c->state) +
-		     SWEEP_GRACE_NS;
+	return now > c->last_seen_ns +
+		     timeout_ns(&x->sweep_timeouts, c->state) + SWEEP_GRACE_NS;
 }
 
 static void sweep_conn(struct xdp_backend *x, int fd, int rfd,
@@ -1521,7 +1522,7 @@ static void xdp_maintain(struct backend *b)
 	struct xdp_backend *x = to_xdp(b);
 	uint64_t now = mono_coarse_ns();
 
-	read_timeouts(x);
+	read_timeouts(x, &x->sweep_timeouts);
 	sweep_conns(x, now);
 	sweep_replies(x);
 }
@@ -1662,4 +1663,10 @@ int xdp_backend_map_fd(struct backend *b, const char *name)
 		return -ENOENT;
 	m = bpf_object__find_map_by_name(to_xdp(b)->skel->obj, name);
 	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+/* xdirectord -t: what apply would refuse, without a backend. */
+int xdp_validate_table(const struct lb_table *t, char *err, size_t errlen)
+{
+	return validate_table(t, err, errlen);
 }

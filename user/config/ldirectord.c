@@ -52,7 +52,7 @@ enum kind {
 	K_SCHEDULER,	/* char[LD_SCHED_MAX] */
 	K_PROTOCOL,	/* uint8_t, tcp|udp|fwm */
 	K_NETMASK,	/* uint32_t, dotted quad */
-	K_FALLBACK,	/* has_fallback + struct ld_real */
+	K_FALLBACK,	/* has_fallback + struct ld_real_entry */
 	K_EXECUTE,	/* appended to cfg->execute */
 	K_REAL,		/* appended to the virtual's reals */
 	K_VIRTUAL,	/* opens a virtual section */
@@ -289,7 +289,7 @@ static bool is_string_kind(enum kind k)
 	       k == K_EMAILSTATUS || k == K_LOGFILE;
 }
 
-static void free_real(struct ld_real *r)
+static void free_real(struct ld_real_entry *r)
 {
 	free(r->host);
 	free(r->request);
@@ -573,19 +573,19 @@ static int read_fwd(struct parser *p, const char *what, const char *s,
 	return 0;
 }
 
-static void set_real_addr(struct ld_real *r, const struct ld_addr *a)
+static void set_real_addr(struct ld_real_entry *r, const struct ld_addr *a)
 {
 	r->is_ipv6 = a->v6;
 	r->addr = a->v4;
 	r->addr6 = a->a6;
 }
 
-static bool is_loopback(const struct ld_real *r)
+static bool is_loopback(const struct ld_real_entry *r)
 {
 	return !r->is_ipv6 && (ntohl(r->addr) >> 24) == 127;
 }
 
-static int warn_fwd(struct parser *p, const struct ld_real *r)
+static int warn_fwd(struct parser *p, const struct ld_real_entry *r)
 {
 	const char *tag = r->fwd == LD_FWD_GATE ? "fwd:gate" : "fwd:ipip";
 
@@ -603,10 +603,11 @@ static int warn_ipv6(struct parser *p)
 }
 
 /* fallback = ip[:port] [gate|masq|ipip] */
-static int read_fallback(struct parser *p, char *v, bool *has, struct ld_real *fb)
+static int read_fallback(struct parser *p, char *v, bool *has,
+			 struct ld_real_entry *fb)
 {
 	struct tok t[LD_MAX_TOKENS];
-	struct ld_real r = {
+	struct ld_real_entry r = {
 		.line = p->cx.line, .fwd = LD_FWD_GATE, .weight = 1,
 	};
 	char buf[INET6_ADDRSTRLEN];
@@ -976,9 +977,9 @@ static int open_virtual(struct parser *p, char *raw)
 }
 
 static int append_real(struct parser *p, struct ld_virtual *v,
-		       const struct ld_real *r)
+		       const struct ld_real_entry *r)
 {
-	struct ld_real *nr = realloc(v->reals, (v->nreals + 1) * sizeof(*nr));
+	struct ld_real_entry *nr = realloc(v->reals, (v->nreals + 1) * sizeof(*nr));
 
 	if (!nr)
 		return oom(p);
@@ -994,7 +995,7 @@ static int append_real(struct parser *p, struct ld_virtual *v,
 static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 {
 	struct tok t[LD_MAX_TOKENS];
-	struct ld_real tmpl = { .line = p->cx.line, .weight = 1 };
+	struct ld_real_entry tmpl = { .line = p->cx.line, .weight = 1 };
 	struct ld_addr a1, a2;
 	char *arrow, *right = NULL;
 	char buf[INET6_ADDRSTRLEN];
@@ -1071,7 +1072,7 @@ static int add_real(struct parser *p, struct ld_virtual *v, char *raw)
 	first = a1.v6 ? 0 : ntohl(a1.v4);
 	last = a1.v6 ? 0 : ntohl(a2.v4);
 	for (h = first;; h++) {
-		struct ld_real r = tmpl;
+		struct ld_real_entry r = tmpl;
 		struct ld_addr a = a1;
 
 		if (!a1.v6)
@@ -1233,7 +1234,7 @@ static int resolve_virtual(struct parser *p, size_t vi)
 
 	/* like ipvsadm, a real server without a port takes the virtual's */
 	for (i = 0; i < v->nreals; i++) {
-		struct ld_real *r = &v->reals[i];
+		struct ld_real_entry *r = &v->reals[i];
 
 		if (!r->port)
 			r->port = v->port;
@@ -1243,7 +1244,7 @@ static int resolve_virtual(struct parser *p, size_t vi)
 				    "virtual's (line %d)", r->host, v->line);
 		}
 		for (j = 0; j < i; j++) {
-			const struct ld_real *o = &v->reals[j];
+			const struct ld_real_entry *o = &v->reals[j];
 
 			if (o->port == r->port &&
 			    same_addr(o->is_ipv6, o->addr, &o->addr6,

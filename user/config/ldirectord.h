@@ -38,7 +38,7 @@ enum ld_checktype {
 	LD_CHECK_COMBINED,	/* checktype=N: N connect checks per negotiate */
 };
 
-struct ld_real {
+struct ld_real_entry {
 	char *host;		/* the address in text form (one per range address) */
 	int line;
 	bool is_ipv6;
@@ -63,10 +63,10 @@ struct ld_virtual {
 	uint8_t protocol;	/* IPPROTO_TCP or IPPROTO_UDP; 0 for fwmark */
 	char scheduler[LD_SCHED_MAX];
 
-	struct ld_real *reals;
+	struct ld_real_entry *reals;
 	size_t nreals;
 	bool has_fallback;
-	struct ld_real fallback;
+	struct ld_real_entry fallback;
 	char *fallbackcommand;
 
 	/* What to check and how. service is never NULL ("none" if unknown);
@@ -131,7 +131,7 @@ struct ld_config {
 				 * one per check, and so do we by default */
 	char *fallbackcommand;
 	bool has_fallback;
-	struct ld_real fallback;
+	struct ld_real_entry fallback;
 	char *emailalert;
 	double emailalertfreq;
 	char *emailalertstatus;

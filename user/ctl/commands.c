@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "daemon.h"
+#include "ctl/metrics.h"
 #include "ha/ha.h"
 #include "log.h"
 #include "sync/nudge.h"
@@ -38,6 +39,79 @@ static json_t *counters_json(const struct xd_counters *c)
 			 "drops", (json_int_t)c->drops);
 }
 
+/*
+ * ipvsadm -Z: `list` shows counts since the last `zero`. The datapath's
+ * counters are not touched, so /metrics stays monotonic as Prometheus
+ * expects; d->stats_zero holds the counters at the last `zero`, by
+ * "PROTO VIP:PORT" and "PROTO VIP:PORT RIP:RPORT".
+ */
+static void stats_key(char *buf, size_t len, uint8_t proto, uint32_t vip,
+		      uint16_t vport, const struct backend_real_stat *r)
+{
+	char v[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &vip, v, sizeof(v));
+	if (!r) {
+		snprintf(buf, len, "%u %s:%u", proto, v, ntohs(vport));
+		return;
+	}
+	inet_ntop(AF_INET, &r->real.addr, a, sizeof(a));
+	snprintf(buf, len, "%u %s:%u %s:%u", proto, v, ntohs(vport), a,
+		 ntohs(r->real.port));
+}
+
+/* c minus its value at the last zero (a counter that went backwards, as
+ * for a real removed and added again, counts from 0). */
+static json_t *counters_since_zero(struct daemon *d, const char *key,
+				   const struct xd_counters *c)
+{
+	json_t *now = counters_json(c), *base, *v;
+	const char *k;
+
+	base = d->stats_zero ? json_object_get(d->stats_zero, key) : NULL;
+	if (!base)
+		return now;
+	json_object_foreach(now, k, v) {
+		json_int_t b = json_integer_value(json_object_get(base, k));
+
+		if (json_integer_value(v) >= b)
+			json_integer_set(v, json_integer_value(v) - b);
+	}
+	return now;
+}
+
+static json_t *cmd_zero(struct daemon *d)
+{
+	struct backend_snapshot snap;
+	json_t *base;
+	char key[128];
+	int rc = d->backend->ops->snapshot(d->backend, &snap);
+
+	if (rc)
+		return ctl_error("read datapath: %s", strerror(-rc));
+	base = json_object();
+	for (size_t i = 0; i < snap.nsvcs; i++) {
+		const struct backend_svc_stat *s = &snap.svcs[i];
+
+		stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+			  s->svc.port, NULL);
+		json_object_set_new(base, key, counters_json(&s->counters));
+		for (size_t j = 0; j < s->nreals; j++) {
+			if (!s->reals[j].in_use)
+				continue;
+			stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+				  s->svc.port, &s->reals[j]);
+			json_object_set_new(base, key,
+					    counters_json(&s->reals[j].counters));
+		}
+	}
+	backend_snapshot_free(&snap);
+	json_decref(d->stats_zero);
+	d->stats_zero = base;
+	xd_info("counters zeroed for list (metrics unchanged)");
+	return json_pack("{s:b}", "ok", 1);
+}
+
 static const char *health_word(const struct real_health *h)
 {
 	if (!h)
@@ -61,13 +135,17 @@ static json_t *cmd_list(struct daemon *d)
 		const struct backend_svc_stat *s = &snap.svcs[i];
 		json_t *reals = json_array();
 
+		char key[128];
+
 		for (size_t j = 0; j < s->nreals; j++) {
 			const struct backend_real_stat *r = &s->reals[j];
 			const struct real_health *h;
 
 			if (!r->in_use)
 				continue;
-			h = controller_health(&d->ctl, s->svc.vip,
+			stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+				  s->svc.port, r);
+			h = controller_health(&d->controller, s->svc.vip,
 					      ntohs(s->svc.port), s->svc.proto,
 					      r->real.addr, ntohs(r->real.port));
 			json_array_append_new(reals, json_pack(
@@ -79,8 +157,11 @@ static json_t *cmd_list(struct daemon *d)
 				"active", (json_int_t)r->active,
 				"inactive", (json_int_t)r->inactive,
 				"health", health_word(h),
-				"stats", counters_json(&r->counters)));
+				"stats", counters_since_zero(d, key,
+							     &r->counters)));
 		}
+		stats_key(key, sizeof(key), s->svc.proto, s->svc.vip,
+			  s->svc.port, NULL);
 		json_array_append_new(svcs, json_pack(
 			"{s:s, s:o, s:i, s:s, s:b, s:b, s:o, s:o}",
 			"proto", proto_name(s->svc.proto),
@@ -89,7 +170,7 @@ static json_t *cmd_list(struct daemon *d)
 			"sched", s->svc.sched,
 			"local_fallback", s->svc.local,
 			"hash_port", s->svc.hash_port,
-			"stats", counters_json(&s->counters),
+			"stats", counters_since_zero(d, key, &s->counters),
 			"reals", reals));
 	}
 	backend_snapshot_free(&snap);
@@ -101,6 +182,7 @@ static json_t *cmd_status(struct daemon *d)
 	struct backend_snapshot snap;
 	json_t *ifs = json_array(), *reasons = json_object(), *health = json_array();
 	int rc = d->backend->ops->snapshot(d->backend, &snap);
+	struct controller_info ci;
 	json_t *out;
 
 	if (rc) {
@@ -125,8 +207,9 @@ static json_t *cmd_status(struct daemon *d)
 		json_object_set_new(reasons, xd_reason_name(r), json_pack(
 			"{s:I, s:I}", "pkts", (json_int_t)snap.reasons[r].pkts,
 			"bytes", (json_int_t)snap.reasons[r].bytes));
-	for (size_t i = 0; i < d->ctl.nhealth; i++) {
-		const struct real_health *h = &d->ctl.health[i];
+	controller_info(&d->controller, &ci);
+	for (size_t i = 0; i < ci.nhealth; i++) {
+		const struct real_health *h = &ci.health[i];
 
 		json_array_append_new(health, json_pack(
 			"{s:s, s:o, s:i, s:o, s:i, s:s, s:f, s:s}",
@@ -138,11 +221,11 @@ static json_t *cmd_status(struct daemon *d)
 	}
 	out = json_pack("{s:b, s:s, s:i, s:s, s:s, s:s, s:f, s:f, s:i, s:o, s:o, s:{s:I, s:I, s:I}, s:o, s:o}",
 			 "ok", 1, "node", d->node, "pid", (int)getpid(),
-			 "config", d->ctl.cfg_path, "bpffs", d->bpffs,
+			 "config", ci.cfg_path, "bpffs", d->bpffs,
 			 "backend", d->backend->ops->name,
 			 "started_at", d->started_at,
-			 "config_loaded_at", d->ctl.loaded_at,
-			 "reloads", (int)d->ctl.reloads,
+			 "config_loaded_at", ci.loaded_at,
+			 "reloads", (int)ci.reloads,
 			 "datapath", ifs, "reasons", reasons,
 			 "flow_cache", "hits", (json_int_t)snap.flow_hits,
 			 "misses", (json_int_t)snap.flow_misses,
@@ -213,14 +296,15 @@ static json_t *cmd_conns(struct daemon *d, json_t *req)
 static json_t *cmd_reload(struct daemon *d)
 {
 	char err[1024];
-	int rc = controller_load(&d->ctl, err, sizeof(err));
+	struct controller_info ci;
+	int rc = controller_reload(&d->controller, err, sizeof(err));
 
 	if (rc) {
 		xd_err("reload refused, running configuration kept: %s", err);
 		return ctl_error("%s", err);
 	}
-	d->ctl.reloads++;
-	xd_info("configuration reloaded from %s", d->ctl.cfg_path);
+	controller_info(&d->controller, &ci);
+	xd_info("configuration reloaded from %s", ci.cfg_path);
 	return json_pack("{s:b}", "ok", 1);
 }
 
@@ -287,6 +371,8 @@ json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 
 	if (!strcmp(cmd, "list"))
 		return cmd_list(d);
+	if (!strcmp(cmd, "zero"))
+		return cmd_zero(d);
 	if (!strcmp(cmd, "status"))
 		return sync_status_add(d, cmd_status(d));
 	if (!strcmp(cmd, "nudge"))
@@ -300,7 +386,7 @@ json_t *daemon_command(void *arg, const char *cmd, json_t *req)
 	if (!strcmp(cmd, "standby") || !strcmp(cmd, "takeover"))
 		return cmd_ha(d, !strcmp(cmd, "standby"));
 	if (!strcmp(cmd, "metrics")) {
-		char *text = daemon_metrics_text(d);
+		char *text = metrics_text(d->backend);
 		json_t *r = json_pack("{s:b, s:s}", "ok", 1, "text",
 				      text ? text : "");
 

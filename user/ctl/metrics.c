@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include "daemon.h"
+#include "ctl/metrics.h"
 
 static void svc_labels(char *buf, size_t len, const struct lb_service *s)
 {
@@ -38,14 +38,14 @@ static unsigned long long counter_at(const struct xd_counters *c, int i)
 	return v[i];
 }
 
-char *daemon_metrics_text(struct daemon *d)
+char *metrics_text(struct backend *b)
 {
 	struct backend_snapshot snap;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (d->backend->ops->snapshot(d->backend, &snap))
+	if (b->ops->snapshot(b, &snap))
 		return NULL;
 	f = open_memstream(&buf, &len);
 	if (!f) {

@@ -70,20 +70,41 @@ static void rearm(struct metrics_http *m)
 	}
 }
 
+static unsigned connections(struct metrics_http *m)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return i ? i->num_connections : 0;
+}
+
+/*
+ * At its connection limit libmicrohttpd stops watching the listening
+ * socket, and starts again only in a later pass, once connections have
+ * gone: nothing would wake us for that pass (no fd ready, no timeout), and
+ * new scrapes waited in the backlog until some other event. So a pass
+ * that closed connections is followed by another.
+ */
+static void run(struct metrics_http *m)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned before = connections(m);
+
+		MHD_run(m->mhd);
+		if (connections(m) >= before)
+			break;
+	}
+	rearm(m);
+}
+
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct metrics_http *m = w->data;
-
-	MHD_run(m->mhd);
-	rearm(m);
+	run(w->data);
 }
 
 static void timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct metrics_http *m = w->data;
-
-	MHD_run(m->mhd);
-	rearm(m);
+	run(w->data);
 }
 
 struct metrics_http *metrics_http_start(struct ev_loop *loop, const char *listen,
@@ -121,7 +142,10 @@ struct metrics_http *metrics_http_start(struct ev_loop *loop, const char *listen
 				  NULL, handle, m,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_CONN_MAX,
+				  /* one host cannot hold every slot */
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				  (unsigned)METRICS_PER_IP_MAX,
 				  MHD_OPTION_END);
 	if (!m->mhd) {
 		snprintf(err, errlen, "metrics=%s: cannot listen (address in use "

@@ -7,6 +7,11 @@
 
 struct metrics_http;
 
+/* Open connections at once: in all, and from one client address (idle
+ * ones close after 10 s). */
+#define METRICS_CONN_MAX	64
+#define METRICS_PER_IP_MAX	16
+
 /* listen is "ADDR:PORT". text() returns a malloc'd exposition or NULL. */
 struct metrics_http *metrics_http_start(struct ev_loop *loop, const char *listen,
 					char *(*text)(void *arg), void *arg,
