@@ -266,7 +266,7 @@ static __always_inline int handle_to_vip(void *ctx, const int tc, struct pkt *p,
 			state = XD_TCP_ESTABLISHED;
 		}
 	}
-	id = sched_pick(svc, ck.saddr, ck.sport, &real);
+	id = sched_pick(svc, ck.saddr, ck.sport, ck.daddr, now, &real);
 	if (id == XD_NO_REAL) {
 		res->reason = XD_DROP_NO_REAL;
 		count_svc_drop(svc->id);

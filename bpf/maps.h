@@ -83,6 +83,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } real_addrs SEC(".maps");
 
+/* lblc/lblcr: the real(s) each (service, destination) went to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XD_LBLC_ENTRIES);
+	__type(key, struct xd_lblc_key);
+	__type(value, struct xd_lblc);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} lblc_table SEC(".maps");
+
+/* A new lblc_table entry is built here: it does not fit the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xd_lblc);
+} lblc_scratch SEC(".maps");
+
 /* Sized at load time from --conn-max. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -183,6 +183,8 @@ run_cli() {
 		selected "$(basename "$t" .sh)" || continue
 		run_one "$(basename "$t" .sh)" sh "$t"
 	done
+}
+
 # Kernel IPVS, absent here: guest scripts on Debian 12's 6.1 kernel in
 # the qemu harness (tests/qemu/README.md), all in one VM.
 run_ipvs() {
@@ -201,11 +203,11 @@ run_ipvs() {
 	fi
 	# booting under emulation takes minutes: the VM's own limits apply
 	# (tests/qemu/run.sh), this one only backs them up
-	local t=$TIMEOUT
-	TIMEOUT=${TEST_TIMEOUT:-2700}
+	group_timeout=$TIMEOUT
+	TIMEOUT=${IPVS_TIMEOUT:-2700}
 	# shellcheck disable=SC2086
 	run_one ipvs sh tests/qemu/run.sh --timeout 1200 $scripts
-	TIMEOUT=$t
+	TIMEOUT=$group_timeout
 }
 
 for g in $RUN_GROUPS; do

@@ -15,6 +15,14 @@ static const char *const sched_names[XD_SCHED_MAX] = {
 	[XD_SCHED_WLC] = "wlc",
 	[XD_SCHED_SH] = "sh",
 	[XD_SCHED_MH] = "mh",
+	[XD_SCHED_SED] = "sed",
+	[XD_SCHED_NQ] = "nq",
+	[XD_SCHED_DH] = "dh",
+	[XD_SCHED_LBLC] = "lblc",
+	[XD_SCHED_LBLCR] = "lblcr",
+	[XD_SCHED_FO] = "fo",
+	[XD_SCHED_OVF] = "ovf",
+	[XD_SCHED_TWOS] = "twos",
 };
 
 void lb_table_free(struct lb_table *t)

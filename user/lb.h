@@ -52,7 +52,7 @@ struct lb_service {
 	uint32_t fwmark;	/* firewall-mark service: no vip, port, proto */
 	uint16_t port;		/* network order */
 	uint8_t proto;		/* IPPROTO_TCP / IPPROTO_UDP */
-	char sched[16];		/* rr wrr lc wlc sh mh, IPVS: any of its own */
+	char sched[16];		/* an IPVS scheduler name (lb_sched_from_name) */
 	bool hash_port;		/* sh/mh: include the source port */
 	bool local;		/* fallback to the director's own stack */
 	uint32_t persistent;	/* seconds; 0: not persistent */

@@ -33,6 +33,14 @@ enum xd_sched {
 	XD_SCHED_WLC,
 	XD_SCHED_SH,
 	XD_SCHED_MH,
+	XD_SCHED_SED,		/* shortest expected delay: (active+1)/weight */
+	XD_SCHED_NQ,		/* never queue: an idle real, else sed */
+	XD_SCHED_DH,		/* destination hash, weights ignored */
+	XD_SCHED_LBLC,		/* locality-based least-connection */
+	XD_SCHED_LBLCR,		/* lblc with a set of reals per destination */
+	XD_SCHED_FO,		/* weighted failover: highest weight */
+	XD_SCHED_OVF,		/* overflow: highest weight with active <= weight */
+	XD_SCHED_TWOS,		/* weighted random power of two choices */
 	XD_SCHED_MAX,
 };
 
@@ -54,6 +62,29 @@ struct xd_svc {
 struct xd_svc_reals {
 	__u32 ids[XD_MAX_REALS_PER_SVC];
 };
+
+/*
+ * lblc and lblcr remember, per service and destination address, the
+ * real(s) the destination's flows went to (IPVS's locality table). lblc
+ * keeps one (n = 1); lblcr a set, grown while its members are overloaded
+ * and shrunk by its most loaded member after XD_LBLC_EXPIRE_S without a
+ * change. An entry unused for XD_LBLC_EXPIRE_S is forgotten.
+ */
+struct xd_lblc_key {
+	__u32 svc_id;
+	__be32 daddr;
+};
+
+struct xd_lblc {
+	__u64 last_use_ns;
+	__u64 last_mod_ns;	/* lblcr: the set last grew or shrank */
+	__u32 n;		/* used entries of ids */
+	__u32 pad;
+	__u32 ids[XD_MAX_REALS_PER_SVC];
+};
+
+#define XD_LBLC_EXPIRE_S	(24 * 60 * 60)	/* IPVS's lblc(r)_expiration */
+#define XD_LBLC_ENTRIES		4096
 
 /* xd_real_slot.flags */
 #define XD_REAL_F_IN_USE	(1u << 0)

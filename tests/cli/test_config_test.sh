@@ -59,13 +59,26 @@ expect "unknown keyword: file:line" 1 "$T/badkw/ldirectord.cf:15:"
 grep -q "test failed" "$T/out" && ok "failure said on the last line" ||
 	not_ok "failure said on the last line" "$(tail -1 "$T/out")"
 
-# A scheduler the parser knows but the datapath does not run: refused at
-# the virtual= line (13), as a start would refuse it.
+# Every scheduler IPVS has runs in the datapath: each passes, unwarned.
 fresh sched
-sed -i 's/scheduler=wrr/scheduler=lblc/' "$T/sched/ldirectord.cf"
+bad=
+for s in rr wrr lc wlc sh mh sed nq dh lblc lblcr fo ovf twos; do
+	sed "s/scheduler=wrr/scheduler=$s/" docs/examples/ldirectord.cf \
+		>"$T/sched/ldirectord.cf"
+	run sched
+	if [ "$rc" != 0 ] || grep -q "scheduler" "$T/out"; then
+		bad="$bad $s: $(tr '\n' '|' <"$T/out")"
+	fi
+done
+[ -z "$bad" ] && ok "every IPVS scheduler accepted" ||
+	not_ok "every IPVS scheduler accepted" "$bad"
+
+# One it does not know: refused with the line.
+sed 's/scheduler=wrr/scheduler=xyz/' docs/examples/ldirectord.cf \
+	>"$T/sched/ldirectord.cf"
 run sched
-expect "datapath refuses the scheduler: virtual's line" 1 \
-	"$T/sched/ldirectord.cf:13: 192.168.10.100:80: scheduler 'lblc'"
+expect "unknown scheduler: file:line" 1 \
+	"$T/sched/ldirectord.cf:16: scheduler: unknown scheduler 'xyz'"
 
 # 129 real servers in one service: the datapath holds 128.
 fresh many

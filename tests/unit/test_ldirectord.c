@@ -197,6 +197,8 @@ static void test_sample(void **state)
 	 * places them, or refuses them where IPVS is not in use) */
 	assert_true(has_warning(&cfg, "sample.cf:84: service mysql"));
 	assert_int_equal(count_warnings(&cfg, "forwarding method"), 0);
+	/* every IPVS scheduler runs in the BPF datapath: no warning */
+	assert_int_equal(count_warnings(&cfg, "scheduler"), 0);
 	assert_int_equal(cfg.nwarnings, 1);
 	ld_config_free(&cfg);
 }

@@ -83,6 +83,55 @@ static size_t count(uint32_t id, size_t n)
 	return c;
 }
 
+/* dh: members in turn whatever their weight, a quiescent one included
+ * (its destinations then get nothing, as in IPVS), the ring filled. */
+static void test_dh_ignores_weights(void **state)
+{
+	struct ring_member m[3];
+	size_t n;
+
+	(void)state;
+	member(&m[0], 1, 5, "10.0.0.11");
+	member(&m[1], 2, 0, "10.0.0.12");
+	member(&m[2], 3, 1, "10.0.0.13");
+	n = ring_build_dh(m, 3, ring, XD_RING_SIZE);
+	assert_int_equal(n, XD_RING_SIZE);
+	for (size_t i = 0; i < 9; i++)
+		assert_int_equal(ring[i], i % 3 + 1);
+	assert_int_equal(count(1, n), (XD_RING_SIZE + 2) / 3);
+	assert_int_equal(count(2, n), (XD_RING_SIZE + 1) / 3);
+	assert_int_equal(count(3, n), XD_RING_SIZE / 3);
+	assert_int_equal(ring_build_dh(m, 0, ring, XD_RING_SIZE), 0);
+}
+
+/* twos: the weights themselves (no gcd: IPVS's extra draw for the first
+ * member depends on their scale), the first weighted member one more. */
+static void test_twos_draw_layout(void **state)
+{
+	struct ring_member m[3];
+	size_t n;
+
+	(void)state;
+	member(&m[0], 1, 0, "10.0.0.11");
+	member(&m[1], 2, 2, "10.0.0.12");
+	member(&m[2], 3, 4, "10.0.0.13");
+	n = ring_build_twos(m, 3, ring, XD_RING_SIZE);
+	assert_int_equal(n, 7);
+	assert_int_equal(count(2, n), 3);
+	assert_int_equal(count(3, n), 4);
+	assert_int_equal(count(1, n), 0);
+	m[1].weight = 0;
+	m[2].weight = 0;
+	assert_int_equal(ring_build_twos(m, 3, ring, XD_RING_SIZE), 0);
+	/* Too heavy for the ring: scaled, the proportions kept. */
+	m[1].weight = 30000;
+	m[2].weight = 10000;
+	n = ring_build_twos(m, 3, ring, XD_RING_SIZE);
+	assert_true(n <= XD_RING_SIZE && n > XD_RING_SIZE - 10);
+	assert_true(count(2, n) > 3 * count(3, n) - 5 &&
+		    count(2, n) < 3 * count(3, n) + 5);
+}
+
 static void test_sh_weighted_buckets(void **state)
 {
 	struct ring_member m[2];
@@ -177,6 +226,8 @@ int main(void)
 		cmocka_unit_test(test_wrr_interleaves),
 		cmocka_unit_test(test_wrr_gcd_and_scaling),
 		cmocka_unit_test(test_sh_weighted_buckets),
+		cmocka_unit_test(test_dh_ignores_weights),
+		cmocka_unit_test(test_twos_draw_layout),
 		cmocka_unit_test(test_maglev_fills_and_balances),
 		cmocka_unit_test(test_maglev_weights),
 		cmocka_unit_test(test_maglev_minimal_disruption),

@@ -100,6 +100,44 @@ size_t ring_build_sh(const struct ring_member *m, size_t n, uint32_t *ring,
 	return len;
 }
 
+size_t ring_build_twos(const struct ring_member *m, size_t n, uint32_t *ring,
+		       size_t size)
+{
+	uint64_t sum = 0;
+	size_t len = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++)
+		sum += m[i].weight;
+	if (!sum)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w = m[i].weight;
+
+		if (!w)
+			continue;
+		/* Scaled down only when the draw would not fit the ring;
+		 * a real with a weight keeps at least one slot. */
+		if (sum + 1 > size)
+			w = w * (size - n - 1) / sum + 1;
+		w += first;
+		first = false;
+		for (uint64_t k = 0; k < w && len < size; k++)
+			ring[len++] = m[i].id;
+	}
+	return len;
+}
+
+size_t ring_build_dh(const struct ring_member *m, size_t n, uint32_t *ring,
+		     size_t size)
+{
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < size; i++)
+		ring[i] = m[i % n].id;
+	return size;
+}
+
 /*
  * Maglev (Eisenbud et al., NSDI 2016): each member walks its own
  * permutation of the slots (offset + j * skip), seeded from its address,

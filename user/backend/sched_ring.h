@@ -25,6 +25,14 @@ size_t ring_build_wrr(const struct ring_member *m, size_t n, uint32_t *ring,
 		      size_t size);
 size_t ring_build_sh(const struct ring_member *m, size_t n, uint32_t *ring,
 		     size_t size);
+/* twos: the weights as they are, each member a run of slots as long as
+ * its weight, the first member one slot more (IPVS draws 0..total). */
+size_t ring_build_twos(const struct ring_member *m, size_t n, uint32_t *ring,
+		       size_t size);
+/* As IPVS dh: every member, quiescent ones too, one bucket each in
+ * turn, weights ignored; the ring is filled whole. */
+size_t ring_build_dh(const struct ring_member *m, size_t n, uint32_t *ring,
+		     size_t size);
 /* size must be prime for Maglev's permutations to cover every slot. */
 size_t ring_build_maglev(const struct ring_member *m, size_t n,
 			 uint32_t *ring, size_t size);

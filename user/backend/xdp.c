@@ -459,8 +459,14 @@ static size_t build_ring(const struct lb_service *s, int sched,
 	case XD_SCHED_MH:
 		len = ring_build_maglev(m, s->nreals, ring, XD_RING_SIZE);
 		break;
+	case XD_SCHED_DH:
+		len = ring_build_dh(m, s->nreals, ring, XD_RING_SIZE);
+		break;
+	case XD_SCHED_TWOS:
+		len = ring_build_twos(m, s->nreals, ring, XD_RING_SIZE);
+		break;
 	default:
-		break;	/* lc, wlc: no ring */
+		break;	/* the others scan the counts: no ring */
 	}
 	free(m);
 	return len;
@@ -483,7 +489,8 @@ static int validate_table(const struct lb_table *t, char *err, size_t errlen)
 		if (lb_sched_from_name(s->sched) < 0) {
 			snprintf(err, errlen, "%s:%u: scheduler '%s' is not "
 				 "supported by the XDP datapath (rr wrr lc wlc "
-				 "sh mh)", vip, ntohs(s->port), s->sched);
+				 "sh mh sed nq dh lblc lblcr fo ovf twos)", vip,
+				 ntohs(s->port), s->sched);
 			return -EINVAL;
 		}
 		if (s->proto != IPPROTO_TCP && s->proto != IPPROTO_UDP) {

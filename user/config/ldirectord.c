@@ -175,8 +175,7 @@ static const struct {
 	{ 3306, "mysql" }, { 5060, "sip" }, { 5432, "pgsql" },
 };
 
-/* IPVS's schedulers. The BPF datapath runs rr wrr lc wlc sh mh; a
- * service with another runs on IPVS (user/controller.c places it). */
+/* IPVS's schedulers, every one of which the BPF datapath runs too. */
 static const char *const schedulers[] = {
 	"rr", "wrr", "lc", "wlc", "sh", "mh", "lblc", "lblcr", "dh", "sed",
 	"nq", "fo", "ovf", "twos",
