@@ -872,11 +872,18 @@ static int open_virtual(struct parser *p, char *raw)
 static int append_real(struct parser *p, struct ld_virtual *v,
 		       const struct ld_real_entry *r)
 {
-	struct ld_real_entry *nr = realloc(v->reals, (v->nreals + 1) * sizeof(*nr));
+	size_t n = v->nreals;
 
-	if (!nr)
-		return oom(p);
-	v->reals = nr;
+	/* room doubles at 4, 8, 16...: a range of 64k addresses costs 15
+	 * reallocations, not 64k (each a copy of the whole array) */
+	if (n == 0 || (n >= 4 && !(n & (n - 1)))) {
+		struct ld_real_entry *nr = realloc(v->reals, (n ? 2 * n : 4) *
+						   sizeof(*nr));
+
+		if (!nr)
+			return oom(p);
+		v->reals = nr;
+	}
 	v->reals[v->nreals++] = *r;
 	return 0;
 }
