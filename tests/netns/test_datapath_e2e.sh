@@ -55,9 +55,19 @@ virtual=192.168.10.100:7
 EOF
 }
 
-# check_list T: the control socket reports the configured table.
+# both_up: both reals of :80 passed their first connect check.
+both_up() {
+	local out
+	out=$(xdctl dir1 list -n 2>&1)
+	echo "$out" | grep -qE -- '-> +10\.0\.0\.11:80 +Masq +1( |$)' &&
+		echo "$out" | grep -qE -- '-> +10\.0\.0\.12:80 +Masq +1( |$)'
+}
+
+# check_list T: the control socket reports the configured table, once the
+# first checks are in (connect checks start spread over their interval).
 check_list() {
 	local out
+	wait_for 100 both_up
 	out=$(xdctl dir1 list -n 2>&1)
 	if echo "$out" | grep -qE '^TCP +192\.168\.10\.100:80 +rr( |$)' &&
 		echo "$out" | grep -qE -- '-> +10\.0\.0\.11:80 +Masq +1( |$)' &&

@@ -121,7 +121,9 @@ int backend_place(struct backend *b, const char *bpf_limit,
 static int part_of(const struct lb_table *t, enum lb_datapath dp,
 		   struct lb_table *part)
 {
-	part->nsvcs = 0;
+	*part = (struct lb_table){ .nsvcs = 0 };
+	/* the table's settings go with every part */
+	memcpy(part->timeout_s, t->timeout_s, sizeof(part->timeout_s));
 	part->svcs = calloc(t->nsvcs ? t->nsvcs : 1, sizeof(*part->svcs));
 	if (!part->svcs)
 		return -ENOMEM;
@@ -282,6 +284,8 @@ static int sel_snapshot(struct backend *b, struct backend_snapshot *out)
 	if (!s->ipvs)
 		return 0;
 	rc = s->ipvs->ops->snapshot(s->ipvs, &v);
+	if (!rc && !s->bpf)
+		memcpy(out->timeout_s, v.timeout_s, sizeof(out->timeout_s));
 	if (!rc)
 		rc = merge(out, &v);
 	backend_snapshot_free(&v);
